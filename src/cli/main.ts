@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, describeTargets, loadConfig, maskSecrets, type Config } from '../config.js';
+import { openEngines, type Engines } from '../engines/index.js';
+import * as catalog from '../layers/catalog/repository.js';
+import { PIPELINE, findTask } from '../pipeline/graph.js';
+import { createContext, floorToHour, markFailed, runRange, runTaskAttempt, type RunEvent, type RunOutcome } from '../pipeline/runner.js';
+import { formatDuration, formatTable, toCsv } from './format.js';
+import { printSummary } from './summary.js';
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`${text}\n`);
+
+function parseHour(value: string): Date {
+  const time = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError(`"${value}" is not an ISO-8601 time (e.g. 2026-11-23T10:00Z)`);
+  return time;
+}
+
+function parsePositiveInt(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return number;
+}
+
+function parseNonNegativeInt(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError(`"${value}" is not a whole number`);
+  return number;
+}
+
+/** Options that override the source settings of the environment for one command. */
+function sourceOverrides(options: { eventsPerHour?: number; seed?: number }) {
+  return {
+    ...(options.eventsPerHour !== undefined ? { MEDALLION_EVENTS_PER_HOUR: String(options.eventsPerHour) } : {}),
+    ...(options.seed !== undefined ? { MEDALLION_SEED: String(options.seed) } : {}),
+  };
+}
+
+async function withEngines<T>(config: Config, work: (engines: Engines) => Promise<T>): Promise<T> {
+  const engines = await openEngines(config);
+  try {
+    return await work(engines);
+  } finally {
+    await engines.close();
+  }
+}
+
+/** Task-by-task progress on stderr, so stdout stays clean for --json. */
+function progressPrinter(quiet: boolean): (event: RunEvent) => void {
+  return (event) => {
+    if (quiet) return;
+    if (event.type === 'task-start') {
+      if (event.attempt > 1) err(`  ↻ ${event.task} attempt ${event.attempt}`);
+      return;
+    }
+    const mark = event.status === 'success' ? '✓' : '✗';
+    err(`  ${mark} ${event.task.padEnd(24)} ${formatDuration(event.durationMs).padStart(9)}  ${event.summary ?? event.error ?? ''}`);
+  };
+}
+
+async function runWindows(config: Config, from: Date, to: Date, options: { json?: boolean; summary?: boolean }): Promise<RunOutcome[]> {
+  return withEngines(config, async (engines) => {
+    if (!options.json) {
+      for (const [name, target] of Object.entries(describeTargets(config))) err(`${name.padEnd(10)} ${target}`);
+    }
+    const outcomes = await runRange({
+      config,
+      engines,
+      from,
+      to,
+      onEvent: progressPrinter(Boolean(options.json)),
+      onWindow: (index, total, windowStart) => {
+        if (!options.json) err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} (${config.source.eventsPerHour} events per hour)`);
+      },
+    });
+    if (options.json) out(JSON.stringify(outcomes, null, 2));
+    else if (options.summary) await printSummary(engines, outcomes, out);
+    else for (const outcome of outcomes) out(`${outcome.runId}: ${outcome.status} in ${formatDuration(outcome.durationMs)}${outcome.error ? ` — ${outcome.failedTask}: ${outcome.error}` : ''}`);
+    return outcomes;
+  });
+}
+
+function exitFor(outcomes: readonly RunOutcome[], expected: number): void {
+  const failed = outcomes.find((outcome) => outcome.status === 'failed');
+  if (failed) {
+    err(`\nRun ${failed.runId} failed in ${failed.failedTask}: ${failed.error}`);
+    process.exitCode = 1;
+  } else if (outcomes.length < expected) {
+    process.exitCode = 1;
+  }
+}
+
+const program = new Command()
+  .name('medallion')
+  .description('Hourly medallion ETL: bronze → silver → gold in ClickHouse, delivered to a Parquet lake and PostgreSQL.\nConfiguration comes from MEDALLION_* environment variables (see the README).')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the last few hours on the configured engines (embedded by default) and print a summary')
+  .option('--hours <n>', 'how many recent hourly windows', parsePositiveInt, 3)
+  .option('--events-per-hour <n>', 'events generated per window (default MEDALLION_EVENTS_PER_HOUR or 100000)', parsePositiveInt)
+  .option('--seed <n>', 'seed of the synthetic source', parseNonNegativeInt)
+  .option('--json', 'print the run outcomes as JSON')
+  .action(async (options: { hours: number; eventsPerHour?: number; seed?: number; json?: boolean }) => {
+    const config = loadConfig(process.env, sourceOverrides(options));
+    const to = floorToHour(new Date());
+    const from = new Date(to.getTime() - options.hours * 3_600_000);
+    exitFor(await runWindows(config, from, to, { json: options.json, summary: true }), options.hours);
+  });
+
+program
+  .command('run')
+  .description('run every hourly window in [from, to), in order (a backfill); exit 0 only if all succeed')
+  .requiredOption('--from <time>', 'first window start, ISO-8601 UTC (e.g. 2026-11-23T10:00Z)', parseHour)
+  .option('--to <time>', 'end of the range, exclusive (default: one window)', parseHour)
+  .option('--events-per-hour <n>', 'events generated per window', parsePositiveInt)
+  .option('--seed <n>', 'seed of the synthetic source', parseNonNegativeInt)
+  .option('--summary', 'print the summary after the runs')
+  .option('--json', 'print the run outcomes as JSON')
+  .action(async (options: { from: Date; to?: Date; eventsPerHour?: number; seed?: number; json?: boolean; summary?: boolean }) => {
+    const config = loadConfig(process.env, sourceOverrides(options));
+    const from = floorToHour(options.from);
+    const to = options.to ?? new Date(from.getTime() + 3_600_000);
+    if (to <= from) throw new InvalidArgumentError('--to must be after --from');
+    exitFor(await runWindows(config, from, to, options), Math.ceil((to.getTime() - from.getTime()) / 3_600_000));
+  });
+
+program
+  .command('task')
+  .description('run one task of one run once (what Airflow calls); exit non-zero when it fails')
+  .argument('<task_id>', `one of: ${PIPELINE.map((task) => task.id).join(', ')}`)
+  .requiredOption('--start <time>', 'window start, ISO-8601 UTC', parseHour)
+  .option('--end <time>', 'window end (must be start + 1 hour)', parseHour)
+  .option('--run-id <id>', 'run id (default scheduled__<start>)')
+  .option('--attempt <n>', 'attempt number, for catalog.benchmark_log', parsePositiveInt, 1)
+  .option('--json', 'print the task result as JSON')
+  .action(async (taskId: string, options: { start: Date; end?: Date; runId?: string; attempt: number; json?: boolean }) => {
+    const task = findTask(taskId);
+    const windowStart = floorToHour(options.start);
+    if (options.end && options.end.getTime() !== windowStart.getTime() + 3_600_000) {
+      throw new InvalidArgumentError('--end must be exactly one hour after --start: a run processes one hourly window');
+    }
+    const config = loadConfig();
+    await withEngines(config, async (engines) => {
+      const ctx = createContext({ config, engines, windowStart, ...(options.runId ? { runId: options.runId } : {}) });
+      err(`${task.id} for run ${ctx.runId}, window ${ctx.batch.windowStart} UTC`);
+      const result = await runTaskAttempt(task, ctx, options.attempt, progressPrinter(Boolean(options.json)));
+      out(options.json ? JSON.stringify({ task: task.id, run_id: ctx.runId, ...result }) : result.summary);
+    });
+  });
+
+program
+  .command('fail-run')
+  .description('mark a run failed in catalog.pipeline_runs (what an orchestrator\'s failure callback calls)')
+  .requiredOption('--start <time>', 'window start, ISO-8601 UTC', parseHour)
+  .requiredOption('--task <task_id>', 'the task that failed')
+  .option('--run-id <id>', 'run id (default scheduled__<start>)')
+  .option('--error <message>', 'what went wrong', 'failed under the orchestrator')
+  .action(async (options: { start: Date; task: string; runId?: string; error: string }) => {
+    const config = loadConfig();
+    await withEngines(config, async (engines) => {
+      const ctx = createContext({ config, engines, windowStart: floorToHour(options.start), ...(options.runId ? { runId: options.runId } : {}) });
+      await markFailed(ctx, options.task, options.error);
+      out(`run ${ctx.runId} marked failed (${options.task})`);
+    });
+  });
+
+program
+  .command('status')
+  .description('recent runs with their status, counts and durations')
+  .option('--limit <n>', 'how many runs', parsePositiveInt, 20)
+  .option('--run-id <id>', 'only this run')
+  .option('--json', 'print JSON')
+  .action(async (options: { limit: number; runId?: string; json?: boolean }) => {
+    await withEngines(loadConfig(), async (engines) => {
+      const runs = await catalog.readRuns(await engines.clickhouse(), { limit: options.limit, ...(options.runId ? { runId: options.runId } : {}) });
+      if (options.json) return out(JSON.stringify(runs, null, 2));
+      out(formatTable(runs, ['run_id', 'status', 'duration_ms', 'bronze_rows', 'quarantined_rows', 'silver_new_rows', 'duplicate_rows', 'already_in_silver_rows', 'gold_hourly_rows', 'failed_task']));
+      for (const run of runs.filter((candidate) => candidate.error)) err(`${run.run_id}: ${run.failed_task}: ${run.error}`);
+    });
+  });
+
+program
+  .command('query')
+  .description('run ad hoc SQL against the configured ClickHouse or PostgreSQL')
+  .argument('<sql>', 'the statement')
+  .addOption(new Option('--target <target>', 'engine to ask').choices(['clickhouse', 'postgres']).default('clickhouse'))
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+  .action(async (sql: string, options: { target: 'clickhouse' | 'postgres'; format: 'table' | 'json' | 'csv' }) => {
+    await withEngines(loadConfig(), async (engines) => {
+      const rows =
+        options.target === 'postgres'
+          ? await (await engines.postgres()).query<Record<string, unknown>>(sql)
+          : await (await engines.clickhouse()).rows<Record<string, unknown>>(sql);
+      out(options.format === 'json' ? JSON.stringify(rows, null, 2) : options.format === 'csv' ? toCsv(rows) : formatTable(rows));
+    });
+  });
+
+program
+  .command('dag')
+  .description('the task graph, declared once: what the embedded runner and the Airflow DAG execute')
+  .option('--json', 'print JSON')
+  .action((options: { json?: boolean }) => {
+    const tasks = PIPELINE.map((task) => ({ id: task.id, upstream: [...task.upstream], description: task.description }));
+    out(options.json ? JSON.stringify({ tasks }, null, 2) : formatTable(tasks.map((task) => ({ ...task, upstream: task.upstream.join(', ') }))));
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    err(error.message);
+    process.exitCode = 2;
+    return;
+  }
+  err(`medallion: ${maskSecrets(error instanceof Error ? error.message : String(error))}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,55 @@
+import type { Engines } from '../engines/index.js';
+import * as catalog from '../layers/catalog/repository.js';
+import * as gold from '../layers/gold/repository.js';
+import * as silver from '../layers/silver/repository.js';
+import type { RunOutcome } from '../pipeline/runner.js';
+import { formatDuration, formatTable } from './format.js';
+
+/** What `npm start` prints after its runs: timings, counts, quarantine, KPIs and validation. */
+export async function printSummary(engines: Engines, outcomes: readonly RunOutcome[], out: (text: string) => void): Promise<void> {
+  const clickhouse = await engines.clickhouse();
+  const runIds = outcomes.map((outcome) => outcome.runId);
+
+  out('\nTask timings');
+  out(
+    formatTable(
+      outcomes[0]!.tasks.map((task) => ({
+        task: task.id,
+        ...Object.fromEntries(outcomes.map((outcome, index) => {
+          const run = outcome.tasks.find((candidate) => candidate.id === task.id)!;
+          return [`window ${index + 1}`, run.status === 'success' ? formatDuration(run.durationMs) : run.status];
+        })),
+      })),
+    ),
+  );
+
+  out('\nRuns');
+  const runs = (await catalog.readRuns(clickhouse, { limit: 1000 })).filter((run) => runIds.includes(run.run_id));
+  out(formatTable(runs.reverse(), ['run_id', 'status', 'bronze_rows', 'quarantined_rows', 'silver_new_rows', 'duplicate_rows', 'already_in_silver_rows', 'dim_users_new', 'dim_users_updated', 'touched_hours']));
+
+  out('\nQuarantine reasons');
+  out(formatTable(await silver.quarantineReasonsOfRuns(clickhouse, runIds)));
+
+  const windows = outcomes.map((outcome) => outcome.windowStart);
+  const touched = { hours: windows, dates: [...new Set(windows.map((hour) => hour.slice(0, 10)))] };
+  const params = { ...touched, params: { touched_hours: touched.hours, touched_dates: touched.dates } };
+  out('\nDaily executive KPIs (gold.rpt_daily_summary)');
+  out(formatTable(await gold.readDaily(clickhouse, params), ['event_date', 'total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']));
+
+  out('\nHourly operational KPIs of the windows run (gold.agg_events_hourly, summed over category and source)');
+  const hourly = new Map<string, { hour: string; event_count: number; revenue_events: number; total_value: number }>();
+  for (const row of await gold.readHourly(clickhouse, params)) {
+    const hour = gold.hourOf(row);
+    const totals = hourly.get(hour) ?? { hour, event_count: 0, revenue_events: 0, total_value: 0 };
+    totals.event_count += row.event_count;
+    totals.revenue_events += row.revenue_events;
+    totals.total_value += row.total_value;
+    hourly.set(hour, totals);
+  }
+  out(formatTable([...hourly.values()]));
+
+  out('\nValidation (latest round per run)');
+  out(formatTable(await catalog.validationSummary(clickhouse, runIds)));
+  const failed = outcomes.filter((outcome) => outcome.status === 'failed');
+  out(failed.length === 0 ? `\nAll ${outcomes.length} runs succeeded.` : `\n${failed.length} of ${outcomes.length} runs failed.`);
+}

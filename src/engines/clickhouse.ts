@@ -1,0 +1,73 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../config.js';
+
+export type QueryParams = Record<string, unknown>;
+
+/**
+ * The narrow seam between the pipeline and ClickHouse. The pipeline asks to run SQL, read rows, read
+ * bytes or insert rows; whether chDB runs in this process or a server answers over HTTP is decided
+ * once, in {@link openClickHouse}.
+ */
+export interface Warehouse {
+  /** Runs a statement that returns nothing (DDL, INSERT … SELECT). Values are bound, never spliced. */
+  command(sql: string, params?: QueryParams): Promise<void>;
+  /** Runs a query and returns its rows as objects (64-bit integers as numbers). */
+  rows<T>(sql: string, params?: QueryParams): Promise<T[]>;
+  /** Runs a query and returns its raw output in the given format, e.g. Parquet bytes. */
+  bytes(sql: string, format: 'Parquet' | 'TabSeparated' | 'CSVWithNames' | 'PrettyCompactNoEscapes', params?: QueryParams): Promise<Buffer>;
+  /** Inserts JS rows (small sets only: catalog and dimension rows; events never pass through JS). */
+  insert(table: string, rows: readonly object[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const settings = {
+  // Counts and sums come back as JSON numbers on both engines.
+  output_format_json_quote_64bit_integers: 0,
+  // Windows are UTC whatever the machine's zone.
+  session_timezone: 'UTC',
+  // A DateTime parameter arrives as 'YYYY-MM-DD hh:mm:ss'.
+  date_time_input_format: 'best_effort',
+  // WHERE valid_to > … means the column even when the SELECT list formats it under the same name.
+  prefer_column_name_to_alias: 1,
+} as const;
+
+export async function openClickHouse(target: Config['clickhouse']): Promise<Warehouse> {
+  let client: ClickHouseClient;
+  if (target.mode === 'server') {
+    client = createClient({ url: target.url, clickhouse_settings: settings, request_timeout: 600_000 });
+  } else {
+    // Loaded only in embedded mode, so a server deployment does not need chDB's native library.
+    const { createChdbConnection } = await import('chdb/connection');
+    // chDB implements @clickhouse/client-common's Connection; the client bundles its own copy of those
+    // types, structurally the same but nominally distinct, hence the cast.
+    const connection = createChdbConnection({ path: target.path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+    client = createClient({ connection, clickhouse_settings: settings });
+  }
+  return {
+    async command(sql, params) {
+      await client.command({ query: sql, query_params: params });
+    },
+    async rows<T>(sql: string, params?: QueryParams) {
+      const result = await client.query({ query: sql, format: 'JSONEachRow', query_params: params });
+      return result.json<T>();
+    },
+    async bytes(sql, format, params) {
+      const result = await client.exec({
+        query: `${sql}\nFORMAT ${format}`,
+        query_params: params,
+        // Snappy: the codec every lake reader (Athena, Spark, Trino, DuckDB) accepts.
+        clickhouse_settings: { output_format_parquet_compression_method: 'snappy' },
+      });
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(chunks);
+    },
+    async insert(table, rows) {
+      if (rows.length === 0) return;
+      await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

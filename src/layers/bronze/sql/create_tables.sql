@@ -1,0 +1,20 @@
+CREATE DATABASE IF NOT EXISTS bronze COMMENT 'Raw events exactly as delivered (append-only audit trail)';
+
+CREATE TABLE IF NOT EXISTS bronze.stg_events
+(
+    event_id        String   COMMENT 'Event id from the source; may be empty (quarantined later)',
+    user_name       String   COMMENT 'User name from the source; may be empty (quarantined later)',
+    category        LowCardinality(String) COMMENT 'Event category, e.g. purchase, page_view',
+    source          LowCardinality(String) COMMENT 'Channel the event came from, e.g. web, ios',
+    value           Float64  COMMENT 'Monetary value of the event',
+    event_time      DateTime('UTC') COMMENT 'When the event happened (UTC); may lie before the window (late event)',
+    _batch_id       String   COMMENT 'Run that delivered the row',
+    _window_start   DateTime('UTC') COMMENT 'Start of the delivering run''s window',
+    _row            UInt64   COMMENT 'Position of the row in its batch: with _batch_id, the row''s identity',
+    _rejection_reason String MATERIALIZED arrayStringConcat(arrayFilter(rule -> rule != '', [if(event_id = '', 'empty_event_id', ''), if(user_name = '', 'empty_user_name', '')]), ',') COMMENT 'The quality rules the row breaks, evaluated once at load; empty for a valid row',
+    _ingested_at    DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'When the row was loaded'
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(_window_start)
+ORDER BY (_window_start, _batch_id, _row)
+COMMENT 'Every delivered event, valid or not, one row per delivery';

@@ -1,0 +1,124 @@
+import { parquetReadObjects } from 'hyparquet';
+import type { Lake, Postgres, Warehouse } from '../../engines/index.js';
+import { runScript, sqlFile } from '../../sql.js';
+import type { TouchedWindows } from '../bronze/repository.js';
+import * as gold from '../gold/repository.js';
+import type { DailyRow, HourlyRow } from '../gold/repository.js';
+
+/** Totals of one window on one target, compared by delivery validation. */
+export interface WindowTotals {
+  window_key: string;
+  [metric: string]: number | string;
+}
+
+const schemaSql = (name: string, schema: string) => sqlFile(import.meta.url, name, { schema });
+
+/** Creates the PostgreSQL schema and replicas; a missing privilege is reported as such. */
+export async function createPostgresTables(postgres: Postgres, schema: string): Promise<void> {
+  try {
+    await runScript((statement) => postgres.query(statement), schemaSql('create_tables', schema));
+  } catch (error) {
+    if ((error as { code?: string }).code === '42501') {
+      throw new Error(
+        `PostgreSQL refused to create schema "${schema}" or its tables: the user lacks the CREATE privilege. ` +
+          `Grant it (GRANT CREATE ON DATABASE … TO …) or create the schema beforehand. (${(error as Error).message})`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Upserts the touched hours' gold rows in one transaction. */
+export async function upsertHourly(postgres: Postgres, schema: string, rows: readonly HourlyRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = ['event_date', 'event_hour', 'category', 'source', 'event_count', 'revenue_events', 'total_value', '_batch_id'] as const;
+  await postgres.transaction((tx) => tx.query(schemaSql('upsert_hourly', schema), columns.map((column) => rows.map((row) => row[column]))));
+}
+
+/** Upserts the touched dates' gold rows in one transaction. */
+export async function upsertDaily(postgres: Postgres, schema: string, rows: readonly DailyRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = ['event_date', 'total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value', '_batch_id'] as const;
+  await postgres.transaction((tx) => tx.query(schemaSql('upsert_daily', schema), columns.map((column) => rows.map((row) => row[column]))));
+}
+
+export function postgresHourlyTotals(postgres: Postgres, schema: string, touched: TouchedWindows): Promise<WindowTotals[]> {
+  return postgres.query<WindowTotals>(schemaSql('hourly_totals', schema), [touched.hours]);
+}
+
+export function postgresDailyTotals(postgres: Postgres, schema: string, touched: TouchedWindows): Promise<WindowTotals[]> {
+  return postgres.query<WindowTotals>(schemaSql('daily_totals', schema), [touched.dates]);
+}
+
+export interface PostgresTable {
+  table_name: string;
+  description: string;
+  primary_key: string;
+}
+
+export interface PostgresColumn {
+  table_name: string;
+  column_name: string;
+  position: number;
+  data_type: string;
+  description: string;
+  in_primary_key: boolean;
+}
+
+export async function describePostgres(postgres: Postgres, schema: string): Promise<{ tables: PostgresTable[]; columns: PostgresColumn[] }> {
+  const [tables, columns] = await Promise.all([
+    postgres.query<PostgresTable>(sqlFile(import.meta.url, 'describe_tables'), [schema]),
+    postgres.query<PostgresColumn>(sqlFile(import.meta.url, 'describe_columns'), [schema]),
+  ]);
+  return { tables, columns };
+}
+
+export const lakeKeys = {
+  hourly: (hour: string) => `agg_events_hourly/event_date=${hour.slice(0, 10)}/event_hour=${hour.slice(11, 13)}/part-0.parquet`,
+  daily: (date: string) => `rpt_daily_summary/event_date=${date}/part-0.parquet`,
+};
+
+/** Rewrites every touched partition of both gold tables in the lake, each one whole. */
+export async function exportToLake(clickhouse: Warehouse, lake: Lake, touched: TouchedWindows): Promise<{ files: number; bytes: number }> {
+  const partitions: [key: string, render: () => Promise<Buffer>][] = [
+    ...touched.hours.map((hour): [string, () => Promise<Buffer>] => [lakeKeys.hourly(hour), () => gold.hourlyPartitionParquet(clickhouse, hour)]),
+    ...touched.dates.map((date): [string, () => Promise<Buffer>] => [lakeKeys.daily(date), () => gold.dailyPartitionParquet(clickhouse, date)]),
+  ];
+  let bytes = 0;
+  for (const [key, render] of partitions) {
+    const parquet = await render();
+    await lake.write(key, parquet);
+    bytes += parquet.length;
+  }
+  return { files: partitions.length, bytes };
+}
+
+/** Reads a lake partition back with an independent Parquet reader. */
+export async function readLakePartition(lake: Lake, key: string): Promise<Record<string, unknown>[] | undefined> {
+  const bytes = await lake.read(key);
+  if (!bytes) return undefined;
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return parquetReadObjects({ file });
+}
+
+export async function lakeHourlyTotals(lake: Lake, touched: TouchedWindows): Promise<WindowTotals[]> {
+  const totals: WindowTotals[] = [];
+  for (const hour of touched.hours) {
+    const rows = await readLakePartition(lake, lakeKeys.hourly(hour));
+    if (rows) totals.push({ window_key: hour, rows: rows.length, ...sumColumns(rows, ['event_count', 'revenue_events', 'total_value']) });
+  }
+  return totals;
+}
+
+export async function lakeDailyTotals(lake: Lake, touched: TouchedWindows): Promise<WindowTotals[]> {
+  const totals: WindowTotals[] = [];
+  for (const date of touched.dates) {
+    const rows = await readLakePartition(lake, lakeKeys.daily(date));
+    if (rows) totals.push({ window_key: date, rows: rows.length, ...sumColumns(rows, ['total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']) });
+  }
+  return totals;
+}
+
+function sumColumns(rows: readonly Record<string, unknown>[], columns: readonly string[]): Record<string, number> {
+  return Object.fromEntries(columns.map((column) => [column, rows.reduce((sum, row) => sum + Number(row[column] ?? 0), 0)]));
+}

@@ -1,0 +1,13 @@
+-- All touched dates in one statement (arrays bound as parameters), inside the caller's transaction.
+INSERT INTO {{schema}}.rpt_daily_summary (event_date, total_events, unique_users, revenue_events, total_revenue, avg_value, _batch_id, _loaded_at)
+SELECT event_date, total_events, unique_users, revenue_events, total_revenue, avg_value, _batch_id, now()
+FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::bigint[], $5::double precision[], $6::double precision[], $7::text[])
+    AS incoming(event_date, total_events, unique_users, revenue_events, total_revenue, avg_value, _batch_id)
+ON CONFLICT (event_date) DO UPDATE SET
+    total_events = EXCLUDED.total_events,
+    unique_users = EXCLUDED.unique_users,
+    revenue_events = EXCLUDED.revenue_events,
+    total_revenue = EXCLUDED.total_revenue,
+    avg_value = EXCLUDED.avg_value,
+    _batch_id = EXCLUDED._batch_id,
+    _loaded_at = EXCLUDED._loaded_at

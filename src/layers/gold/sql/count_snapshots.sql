@@ -1,0 +1,3 @@
+SELECT
+    (SELECT count() FROM gold.agg_events_hourly_history WHERE _snapshot_batch = {batch_id:String})
+  + (SELECT count() FROM gold.rpt_daily_summary_history WHERE _snapshot_batch = {batch_id:String}) AS rows

@@ -1,0 +1,77 @@
+import type { Warehouse } from '../../engines/index.js';
+import { runScript, sqlFile } from '../../sql.js';
+import type { Batch } from '../batch.js';
+import type { TouchedWindows } from '../bronze/repository.js';
+import type { LineageFlow } from '../lineage.js';
+import { diffChain, rebuildChain, type Profile, type TypeOneAttributes, type Version } from './scd2.js';
+
+/** The flows silver realises, registered in catalog.data_lineage. */
+export const lineage: LineageFlow[] = [
+  { source: 'bronze.stg_events', target: 'silver.quarantine_events', task: 'quarantine_invalid_rows', transformation: 'rows breaking a quality rule, with every rejection reason' },
+  { source: 'bronze.stg_events', target: 'silver.fact_events', task: 'transform_silver', transformation: 'valid rows, one per event_id, money as Decimal, ids already in silver skipped' },
+  { source: 'bronze.stg_events', target: 'silver.dim_users', task: 'update_dim_users', transformation: 'SCD2: most frequent category/source per user and window; type-1 totals from silver' },
+];
+
+export async function createTables(clickhouse: Warehouse): Promise<void> {
+  await runScript((statement) => clickhouse.command(statement), sqlFile(import.meta.url, 'create_tables'));
+}
+
+export async function quarantineInvalidRows(clickhouse: Warehouse, batch: Batch): Promise<Record<string, number>> {
+  await clickhouse.command(sqlFile(import.meta.url, 'quarantine_invalid_rows'), batch.params);
+  const reasons = await clickhouse.rows<{ rejection_reason: string; rows: number }>(sqlFile(import.meta.url, 'quarantine_reasons'), batch.params);
+  return Object.fromEntries(reasons.map((reason) => [reason.rejection_reason, reason.rows]));
+}
+
+export function quarantineReasonsOfRuns(clickhouse: Warehouse, runIds: readonly string[]): Promise<{ rejection_reason: string; rows: number }[]> {
+  return clickhouse.rows(sqlFile(import.meta.url, 'quarantine_reasons_of_runs'), { run_ids: runIds });
+}
+
+export async function insertNewEvents(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<void> {
+  await clickhouse.command(sqlFile(import.meta.url, 'insert_new_events'), { ...batch.params, ...touched.params });
+}
+
+export interface DimUsersChange {
+  users: number;
+  opened: number;
+  updated: number;
+}
+
+/** Applies the batch to the SCD2 dimension: idempotent, and the same whatever order windows arrive in. */
+export async function updateDimUsers(clickhouse: Warehouse, batch: Batch): Promise<DimUsersChange> {
+  const [profiles, versions, totals] = await Promise.all([
+    clickhouse.rows<Profile>(sqlFile(import.meta.url, 'user_profiles'), batch.params),
+    clickhouse.rows<Version>(sqlFile(import.meta.url, 'dim_versions_from'), batch.params),
+    clickhouse.rows<TypeOneAttributes & { user_name: string }>(sqlFile(import.meta.url, 'user_totals'), batch.params),
+  ]);
+  const profilesByUser = groupBy(profiles, (profile) => profile.user_name);
+  const versionsByUser = groupBy(versions, (version) => version.user_name);
+  const totalsByUser = new Map(totals.map((total) => [total.user_name, total]));
+
+  const version = Date.now() * 1000;
+  const writes: object[] = [];
+  const change: DimUsersChange = { users: profilesByUser.size, opened: 0, updated: 0 };
+  for (const [userName, userProfiles] of profilesByUser) {
+    const existing = versionsByUser.get(userName) ?? [];
+    const userTotals = totalsByUser.get(userName);
+    if (!userTotals) throw new Error(`update_dim_users: user ${userName} of batch ${batch.batchId} has no events in silver (run transform_silver first)`);
+    const { user_name: _, ...typeOne } = userTotals;
+    const rebuilt = rebuildChain(batch.windowStart, existing, userProfiles, typeOne);
+    const diff = diffChain(existing, rebuilt);
+    change.opened += diff.opened;
+    change.updated += diff.updated;
+    for (const row of diff.writes) writes.push({ ...row, _version: version });
+  }
+  await clickhouse.insert('silver.dim_users', writes);
+  return change;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const name = key(item);
+    const group = groups.get(name);
+    if (group) group.push(item);
+    else groups.set(name, [item]);
+  }
+  return groups;
+}

@@ -1,0 +1,69 @@
+CREATE DATABASE IF NOT EXISTS silver COMMENT 'Cleaned, deduplicated facts, the SCD2 user dimension and rejected rows';
+
+CREATE TABLE IF NOT EXISTS silver.fact_events
+(
+    event_id        String   COMMENT 'Event id: unique in this table',
+    user_name       String   COMMENT 'User who produced the event',
+    category        LowCardinality(String) COMMENT 'Event category',
+    source          LowCardinality(String) COMMENT 'Channel the event came from',
+    value           Decimal(18, 2) COMMENT 'Monetary value of the event, in cents precision (sums are exact)',
+    is_revenue      UInt8    COMMENT '1 for a purchase with value > 0',
+    event_time      DateTime('UTC') COMMENT 'When the event happened (UTC)',
+    event_date      Date     COMMENT 'UTC date of event_time',
+    event_hour      UInt8    COMMENT 'UTC hour of event_time (0-23)',
+    _batch_id       String   COMMENT 'Run that first delivered the event',
+    PROJECTION hourly_totals
+    (
+        SELECT event_date, event_hour, category, source, count(), sum(is_revenue), sum(value)
+        GROUP BY event_date, event_hour, category, source
+    ),
+    PROJECTION user_daily_totals
+    (
+        SELECT event_date, user_name, count(), sum(is_revenue), sum(value), sumIf(value, is_revenue = 1)
+        GROUP BY event_date, user_name
+    )
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(event_date)
+ORDER BY (event_date, event_hour, event_id)
+SETTINGS deduplicate_merge_projection_mode = 'rebuild'
+COMMENT 'Valid events, each event_id once (transform_silver inserts only ids not yet present)';
+
+CREATE TABLE IF NOT EXISTS silver.dim_users
+(
+    user_key         UInt64  COMMENT 'Surrogate key: cityHash64(user_name, valid_from), stable across reruns',
+    user_name        String  COMMENT 'Natural key',
+    primary_category LowCardinality(String) COMMENT 'Type 2: the user''s most frequent category in the batch (ties alphabetical)',
+    primary_source   LowCardinality(String) COMMENT 'Type 2: the user''s most frequent source in the batch (ties alphabetical)',
+    valid_from       DateTime('UTC') COMMENT 'Window start from which this version holds (inclusive)',
+    valid_to         DateTime('UTC') COMMENT 'Window start at which the next version begins; 9999-12-31 while current',
+    is_current       UInt8   COMMENT '1 for the user''s current version, exactly one per user',
+    last_seen_date   Date    COMMENT 'Type 1 (current version): latest event date of the user in silver',
+    total_events     UInt64  COMMENT 'Type 1 (current version): the user''s events in silver',
+    total_value      Float64 COMMENT 'Type 1 (current version): sum of the user''s event values in silver',
+    is_revenue_user  UInt8   COMMENT 'Type 1 (current version): 1 once the user has a revenue event',
+    _version         UInt64  COMMENT 'Row version: the latest write of a (user_name, valid_from) wins',
+    _is_deleted      UInt8   COMMENT '1 marks a version removed by an out-of-order batch'
+)
+ENGINE = ReplacingMergeTree(_version, _is_deleted)
+ORDER BY (user_name, valid_from)
+COMMENT 'SCD Type 2 user dimension: one current version per user, contiguous history';
+
+CREATE TABLE IF NOT EXISTS silver.quarantine_events
+(
+    event_id         String  COMMENT 'Event id as delivered (possibly empty)',
+    user_name        String  COMMENT 'User name as delivered (possibly empty)',
+    category         LowCardinality(String) COMMENT 'Event category as delivered',
+    source           LowCardinality(String) COMMENT 'Source as delivered',
+    value            Float64 COMMENT 'Value as delivered',
+    event_time       DateTime('UTC') COMMENT 'Event time as delivered',
+    rejection_reason String  COMMENT 'Every rule the row broke, comma-separated (e.g. empty_event_id,empty_user_name)',
+    _batch_id        String  COMMENT 'Run that delivered the row',
+    _window_start    DateTime('UTC') COMMENT 'Start of the delivering run''s window',
+    _row             UInt64  COMMENT 'Position of the row in its bronze batch',
+    _quarantined_at  DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'When the row was quarantined'
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(_window_start)
+ORDER BY (_window_start, _batch_id, _row)
+COMMENT 'Rows rejected at the silver boundary, with the reason; nothing is dropped silently';

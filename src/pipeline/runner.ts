@@ -1,0 +1,185 @@
+import type { Config } from '../config.js';
+import { maskSecrets } from '../config.js';
+import type { Engines } from '../engines/index.js';
+import { toBatch } from '../layers/batch.js';
+import * as catalog from '../layers/catalog/repository.js';
+import { defaultRunId, type RunContext, type TaskResult } from './context.js';
+import { downstreamOf, PIPELINE, type TaskDefinition } from './graph.js';
+
+export type TaskStatus = 'success' | 'failed' | 'skipped';
+
+export interface TaskOutcome {
+  id: string;
+  status: TaskStatus;
+  attempts: number;
+  durationMs: number;
+  result?: TaskResult;
+  error?: string;
+}
+
+export interface RunOutcome {
+  runId: string;
+  windowStart: string;
+  status: 'success' | 'failed';
+  durationMs: number;
+  tasks: TaskOutcome[];
+  failedTask?: string;
+  error?: string;
+}
+
+export type RunEvent =
+  | { type: 'task-start'; runId: string; task: string; attempt: number }
+  | { type: 'task-end'; runId: string; task: string; attempt: number; status: 'success' | 'failed'; durationMs: number; summary?: string; error?: string };
+
+export interface RunOptions {
+  config: Config;
+  engines: Engines;
+  windowStart: Date;
+  runId?: string;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** Runs one task once: the unit Airflow schedules, and the embedded runner retries. */
+export async function runTaskAttempt(task: TaskDefinition, ctx: RunContext, attempt: number, onEvent?: (event: RunEvent) => void): Promise<TaskResult> {
+  onEvent?.({ type: 'task-start', runId: ctx.runId, task: task.id, attempt });
+  const startedAt = new Date();
+  const started = performance.now();
+  let outcome: { result?: TaskResult; error?: Error } = {};
+  try {
+    if (ctx.config.failTask === task.id) throw new Error(`fault injected by MEDALLION_FAIL_TASK=${task.id}`);
+    outcome = { result: await task.run(ctx) };
+  } catch (error) {
+    outcome = { error: error instanceof Error ? error : new Error(String(error)) };
+  }
+  const durationMs = performance.now() - started;
+  const message = outcome.error ? maskSecrets(outcome.error.message) : undefined;
+  await recordAttempt(ctx, task.id, attempt, startedAt, durationMs, outcome.result, message);
+  onEvent?.({ type: 'task-end', runId: ctx.runId, task: task.id, attempt, status: outcome.error ? 'failed' : 'success', durationMs, summary: outcome.result?.summary, error: message });
+  if (outcome.error) throw outcome.error;
+  return outcome.result!;
+}
+
+async function recordAttempt(ctx: RunContext, taskId: string, attempt: number, startedAt: Date, durationMs: number, result: TaskResult | undefined, error: string | undefined) {
+  const rows = Math.max(result?.rowsIn ?? 0, result?.rowsOut ?? 0);
+  try {
+    await catalog.recordBenchmark(await ctx.engines.clickhouse(), {
+      framework: ctx.config.framework,
+      run_id: ctx.runId,
+      task_name: taskId,
+      attempt,
+      status: error ? 'failed' : 'success',
+      started_at: startedAt.toISOString().replace('T', ' ').replace('Z', ''),
+      duration_ms: durationMs,
+      rows_in: result?.rowsIn ?? 0,
+      rows_out: result?.rowsOut ?? 0,
+      rows_per_second: durationMs > 0 ? (rows * 1000) / durationMs : 0,
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      metrics: result?.metrics ?? {},
+      error: error ?? '',
+    });
+  } catch (logError) {
+    // The catalog may not exist yet (ensure_all_tables itself failed): the attempt is still reported on stderr.
+    ctx.log(`could not record the attempt of ${taskId} in catalog.benchmark_log: ${maskSecrets((logError as Error).message)}`);
+  }
+}
+
+export function createContext(options: RunOptions): RunContext {
+  const runId = options.runId ?? defaultRunId(options.windowStart);
+  return {
+    runId,
+    batch: toBatch(runId, options.windowStart),
+    config: options.config,
+    engines: options.engines,
+    log: (message) => process.stderr.write(`${message}\n`),
+  };
+}
+
+/**
+ * Runs the whole graph for one window: each task once its upstream tasks succeeded (so the two gold
+ * aggregations run together), with retries and exponential backoff. A task that still fails fails the
+ * run: its downstream tasks are skipped and the run is marked failed in catalog.pipeline_runs.
+ */
+export async function runWindow(options: RunOptions): Promise<RunOutcome> {
+  const ctx = createContext(options);
+  const started = performance.now();
+  const outcomes = new Map<string, TaskOutcome>();
+  const running = new Map<string, Promise<void>>();
+  let failure: { task: string; error: string } | undefined;
+
+  const runWithRetries = async (task: TaskDefinition) => {
+    const taskStarted = performance.now();
+    const { attempts, delayMs } = options.config.retries;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const result = await runTaskAttempt(task, ctx, attempt, options.onEvent);
+        outcomes.set(task.id, { id: task.id, status: 'success', attempts: attempt, durationMs: performance.now() - taskStarted, result });
+        return;
+      } catch (error) {
+        if (attempt >= attempts) {
+          const message = maskSecrets((error as Error).message);
+          outcomes.set(task.id, { id: task.id, status: 'failed', attempts: attempt, durationMs: performance.now() - taskStarted, error: message });
+          failure ??= { task: task.id, error: message };
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs * 2 ** (attempt - 1)));
+      }
+    }
+  };
+
+  while (!failure && outcomes.size + running.size < PIPELINE.length) {
+    const ready = PIPELINE.filter((task) => !outcomes.has(task.id) && !running.has(task.id) && task.upstream.every((id) => outcomes.get(id)?.status === 'success'));
+    for (const task of ready) {
+      running.set(task.id, runWithRetries(task).finally(() => running.delete(task.id)));
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  await Promise.all(running.values());
+
+  if (failure) {
+    const skipped = downstreamOf(failure.task);
+    for (const task of PIPELINE) {
+      if (!outcomes.has(task.id) && skipped.has(task.id)) outcomes.set(task.id, { id: task.id, status: 'skipped', attempts: 0, durationMs: 0 });
+    }
+    await markFailed(ctx, failure.task, failure.error);
+  }
+  return {
+    runId: ctx.runId,
+    windowStart: ctx.batch.windowStart,
+    status: failure ? 'failed' : 'success',
+    durationMs: performance.now() - started,
+    tasks: PIPELINE.map((task) => outcomes.get(task.id) ?? { id: task.id, status: 'skipped', attempts: 0, durationMs: 0 }),
+    ...(failure ? { failedTask: failure.task, error: failure.error } : {}),
+  };
+}
+
+export async function markFailed(ctx: RunContext, task: string, error: string): Promise<void> {
+  try {
+    await catalog.failRun(await ctx.engines.clickhouse(), { runId: ctx.runId, windowStart: ctx.batch.windowStart, windowEnd: ctx.batch.windowEnd, framework: ctx.config.framework }, task, error);
+  } catch (markError) {
+    ctx.log(`could not mark run ${ctx.runId} failed in catalog.pipeline_runs: ${maskSecrets((markError as Error).message)}`);
+  }
+}
+
+/** Every window in [from, to), in order; stops at the first failed run so later windows never overtake it. */
+export async function runRange(options: Omit<RunOptions, 'windowStart' | 'runId'> & { from: Date; to: Date; onWindow?: (index: number, total: number, windowStart: Date) => void }): Promise<RunOutcome[]> {
+  const windows = hourlyWindows(options.from, options.to);
+  const outcomes: RunOutcome[] = [];
+  for (const [index, windowStart] of windows.entries()) {
+    options.onWindow?.(index, windows.length, windowStart);
+    const outcome = await runWindow({ ...options, windowStart });
+    outcomes.push(outcome);
+    if (outcome.status === 'failed') break;
+  }
+  return outcomes;
+}
+
+export function hourlyWindows(from: Date, to: Date): Date[] {
+  const windows: Date[] = [];
+  for (let time = floorToHour(from).getTime(); time < to.getTime(); time += 3_600_000) windows.push(new Date(time));
+  return windows;
+}
+
+export function floorToHour(time: Date): Date {
+  return new Date(Math.floor(time.getTime() / 3_600_000) * 3_600_000);
+}

@@ -1,0 +1,28 @@
+import type { Warehouse } from '../engines/index.js';
+import type { Batch } from '../layers/batch.js';
+import type { TouchedWindows } from '../layers/bronze/repository.js';
+import { sqlFile } from '../sql.js';
+
+export interface Accounting {
+  bronze_rows: number;
+  quarantined_rows: number;
+  silver_new_rows: number;
+  duplicate_rows: number;
+  already_in_silver_rows: number;
+}
+
+/** Where every bronze row of the batch went, counted from the tables. */
+export async function batchAccounting(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<Accounting> {
+  const [row] = await clickhouse.rows<Accounting>(sqlFile(import.meta.url, 'batch_accounting'), { ...batch.params, ...touched.params });
+  if (!row) throw new Error(`No accounting for batch ${batch.batchId}`);
+  return row;
+}
+
+export function accountedRows(accounting: Accounting): number {
+  return accounting.quarantined_rows + accounting.silver_new_rows + accounting.duplicate_rows + accounting.already_in_silver_rows;
+}
+
+export async function silverHourlyEvents(clickhouse: Warehouse, touched: TouchedWindows): Promise<Map<string, number>> {
+  const rows = await clickhouse.rows<{ window_key: string; events: number }>(sqlFile(import.meta.url, 'silver_hourly_events'), touched.params);
+  return new Map(rows.map((row) => [row.window_key, row.events]));
+}

@@ -1,0 +1,200 @@
+/**
+ * The 15 task functions: thin glue between the run context and the layer repositories. No SQL here.
+ */
+import * as bronze from './layers/bronze/repository.js';
+import * as catalog from './layers/catalog/repository.js';
+import * as delivery from './layers/delivery/repository.js';
+import * as gold from './layers/gold/repository.js';
+import * as silver from './layers/silver/repository.js';
+import type { RunContext, TaskResult } from './pipeline/context.js';
+import { accountedRows, batchAccounting, silverHourlyEvents } from './quality/accounting.js';
+import { compareTotals, describeFailures, totalsByWindow } from './quality/checks.js';
+import { expectedRows, generateInto } from './sources/synthetic.js';
+
+const result = (summary: string, rowsIn: number, rowsOut: number, metrics: Record<string, number> = {}): TaskResult => ({ summary, rowsIn, rowsOut, metrics });
+
+const runIdentity = (ctx: RunContext) => ({ runId: ctx.runId, windowStart: ctx.batch.windowStart, windowEnd: ctx.batch.windowEnd, framework: ctx.config.framework });
+
+export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  for (const layer of [catalog, bronze, silver, gold]) await layer.createTables(clickhouse);
+  await delivery.createPostgresTables(await ctx.engines.postgres(), ctx.config.postgresSchema);
+  return result('4 ClickHouse databases with 12 tables and the PostgreSQL schema with 2 replicas are in place', 0, 0);
+}
+
+export async function registerCatalog(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const postgres = await delivery.describePostgres(await ctx.engines.postgres(), ctx.config.postgresSchema);
+  const registered = await catalog.registerTables(clickhouse, { schema: ctx.config.postgresSchema, ...postgres });
+  const flows = await catalog.registerLineage(clickhouse, [...silver.lineage, ...gold.lineage]);
+  return result(`${registered.tables} tables, ${registered.columns} columns, ${flows} lineage flows registered`, 0, registered.tables + registered.columns + flows, { ...registered, lineage_flows: flows });
+}
+
+export async function startPipelineRun(ctx: RunContext): Promise<TaskResult> {
+  await catalog.startRun(await ctx.engines.clickhouse(), runIdentity(ctx));
+  return result(`run ${ctx.runId} for ${ctx.batch.windowStart} is running`, 0, 1);
+}
+
+export async function loadBronze(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const before = await bronze.countBatchRows(clickhouse, ctx.batch);
+  await generateInto(clickhouse, { ...ctx.batch, ...ctx.config.source });
+  const rows = await bronze.countBatchRows(clickhouse, ctx.batch);
+  const expected = expectedRows(ctx.config.source.eventsPerHour);
+  const note = before === 0 ? '' : ` (${before} were already loaded)`;
+  return result(`${rows} rows in bronze for the batch${note}`, expected, rows - before, { bronze_rows: rows });
+}
+
+export async function quarantineInvalidRows(ctx: RunContext): Promise<TaskResult> {
+  const reasons = await silver.quarantineInvalidRows(await ctx.engines.clickhouse(), ctx.batch);
+  const quarantined = Object.values(reasons).reduce((sum, rows) => sum + rows, 0);
+  const detail = Object.entries(reasons).map(([reason, rows]) => `${reason}=${rows}`).join(' ');
+  return result(`${quarantined} rows quarantined ${detail}`.trim(), quarantined, quarantined, {
+    quarantined_rows: quarantined,
+    ...Object.fromEntries(Object.entries(reasons).map(([reason, rows]) => [`reason:${reason}`, rows])),
+  });
+}
+
+export async function transformSilver(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  await silver.insertNewEvents(clickhouse, ctx.batch, touched);
+  const accounting = await batchAccounting(clickhouse, ctx.batch, touched);
+  return result(
+    `${accounting.silver_new_rows} new events in silver, ${accounting.duplicate_rows} duplicates, ${accounting.already_in_silver_rows} already in silver, ${touched.hours.length} hours touched`,
+    accounting.bronze_rows - accounting.quarantined_rows,
+    accounting.silver_new_rows,
+    { silver_new_rows: accounting.silver_new_rows, duplicate_rows: accounting.duplicate_rows, already_in_silver_rows: accounting.already_in_silver_rows, touched_hours: touched.hours.length },
+  );
+}
+
+export async function updateDimUsers(ctx: RunContext): Promise<TaskResult> {
+  const change = await silver.updateDimUsers(await ctx.engines.clickhouse(), ctx.batch);
+  return result(`${change.users} users: ${change.opened} versions opened, ${change.updated} updated`, change.users, change.opened + change.updated, {
+    dim_users_new: change.opened,
+    dim_users_updated: change.updated,
+  });
+}
+
+export async function snapshotGoldHistory(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  // At most once per batch: a rerun would otherwise record this batch's own aggregation as "before".
+  const existing = await gold.countSnapshots(clickhouse, ctx.batch);
+  if (existing > 0 || (await catalog.taskSucceeded(clickhouse, ctx.runId, 'snapshot_gold_history'))) {
+    return result(`history already snapshotted for this batch (${existing} rows)`, 0, 0, { history_rows: existing });
+  }
+  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const rows = await gold.snapshotHistory(clickhouse, ctx.batch, touched);
+  return result(`${rows} gold rows snapshotted to history`, rows, rows, { history_rows: rows });
+}
+
+export async function aggregateGoldHourly(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const rows = await gold.aggregateHourly(clickhouse, ctx.batch, touched);
+  const events = rows.reduce((sum, row) => sum + row.event_count, 0);
+  return result(`${rows.length} hourly rows over ${touched.hours.length} hours (${events} events)`, events, rows.length, { gold_hourly_rows: rows.length });
+}
+
+export async function aggregateGoldDaily(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const rows = await gold.aggregateDaily(clickhouse, ctx.batch, touched);
+  const events = rows.reduce((sum, row) => sum + row.total_events, 0);
+  return result(`${rows.length} daily rows over ${touched.dates.length} dates (${events} events)`, events, rows.length, { gold_daily_rows: rows.length });
+}
+
+export async function verifyPipeline(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const accounting = await batchAccounting(clickhouse, ctx.batch, touched);
+  const accountingCheck = compareTotals(ctx.runId, 'accounting', 'batch', [ctx.runId], ['rows'], new Map([[ctx.runId, { rows: accounting.bronze_rows }]]), new Map([[ctx.runId, { rows: accountedRows(accounting) }]]));
+
+  const silverEvents = await silverHourlyEvents(clickhouse, touched);
+  const goldHourly = await gold.readHourly(clickhouse, touched);
+  const goldEvents = new Map<string, number>();
+  for (const row of goldHourly) {
+    const key = gold.hourOf(row);
+    goldEvents.set(key, (goldEvents.get(key) ?? 0) + row.event_count);
+  }
+  const asTotals = (events: Map<string, number>) => new Map([...events].map(([key, value]) => [key, { event_count: value }]));
+  const layerCheck = compareTotals(ctx.runId, 'gold_vs_silver', 'hour', touched.hours, ['event_count'], asTotals(silverEvents), asTotals(goldEvents));
+
+  const checks = [...accountingCheck, ...layerCheck];
+  await catalog.recordValidations(clickhouse, checks);
+  const failures = describeFailures(checks);
+  const equation = `bronze ${accounting.bronze_rows} = quarantined ${accounting.quarantined_rows} + silver_new ${accounting.silver_new_rows} + duplicates ${accounting.duplicate_rows} + already_in_silver ${accounting.already_in_silver_rows}`;
+  if (failures.length > 0) throw new Error(`Quality gate failed (${equation}): ${failures.join('; ')}`);
+  return result(`${equation}; gold equals silver on ${touched.hours.length} hours`, accounting.bronze_rows, checks.length, { checks: checks.length });
+}
+
+export async function exportGoldToS3(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const lake = await ctx.engines.lake();
+  const written = await delivery.exportToLake(clickhouse, lake, touched);
+  return result(`${written.files} partitions (${written.bytes} bytes) written to ${lake.location}`, written.files, written.files, { lake_files: written.files, lake_bytes: written.bytes });
+}
+
+export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const [hourly, daily] = await Promise.all([gold.readHourly(clickhouse, touched), gold.readDaily(clickhouse, touched)]);
+  const postgres = await ctx.engines.postgres();
+  await delivery.upsertHourly(postgres, ctx.config.postgresSchema, hourly);
+  await delivery.upsertDaily(postgres, ctx.config.postgresSchema, daily);
+  const rows = hourly.length + daily.length;
+  return result(`${hourly.length} hourly and ${daily.length} daily rows upserted into PostgreSQL`, rows, rows, { postgres_hourly_rows: hourly.length, postgres_daily_rows: daily.length });
+}
+
+const HOURLY_METRICS = ['rows', 'event_count', 'revenue_events', 'total_value'];
+const DAILY_METRICS = ['rows', 'total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value'];
+
+export async function validateDelivery(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const [hourly, daily] = await Promise.all([gold.readHourly(clickhouse, touched), gold.readDaily(clickhouse, touched)]);
+  const referenceHourly = new Map<string, Record<string, number>>();
+  for (const row of hourly) {
+    const key = gold.hourOf(row);
+    const totals = referenceHourly.get(key) ?? { rows: 0, event_count: 0, revenue_events: 0, total_value: 0 };
+    totals.rows! += 1;
+    totals.event_count! += row.event_count;
+    totals.revenue_events! += row.revenue_events;
+    totals.total_value! += row.total_value;
+    referenceHourly.set(key, totals);
+  }
+  const referenceDaily = totalsByWindow(daily.map((row) => ({ ...row, window_key: row.event_date, rows: 1 })), DAILY_METRICS);
+
+  const postgres = await ctx.engines.postgres();
+  const lake = await ctx.engines.lake();
+  const schema = ctx.config.postgresSchema;
+  const [pgHourly, pgDaily, lakeHourly, lakeDaily] = await Promise.all([
+    delivery.postgresHourlyTotals(postgres, schema, touched),
+    delivery.postgresDailyTotals(postgres, schema, touched),
+    delivery.lakeHourlyTotals(lake, touched),
+    delivery.lakeDailyTotals(lake, touched),
+  ]);
+  const checks = [
+    ...compareTotals(ctx.runId, 'clickhouse_vs_postgres', 'hour', touched.hours, HOURLY_METRICS, referenceHourly, totalsByWindow(pgHourly, HOURLY_METRICS)),
+    ...compareTotals(ctx.runId, 'clickhouse_vs_postgres', 'date', touched.dates, DAILY_METRICS, referenceDaily, totalsByWindow(pgDaily, DAILY_METRICS)),
+    ...compareTotals(ctx.runId, 'clickhouse_vs_lake', 'hour', touched.hours, HOURLY_METRICS, referenceHourly, totalsByWindow(lakeHourly, HOURLY_METRICS)),
+    ...compareTotals(ctx.runId, 'clickhouse_vs_lake', 'date', touched.dates, DAILY_METRICS, referenceDaily, totalsByWindow(lakeDaily, DAILY_METRICS)),
+  ];
+  await catalog.recordValidations(clickhouse, checks);
+  const failures = describeFailures(checks);
+  if (failures.length > 0) throw new Error(`Delivery validation failed, ${failures.length} differences: ${failures.join('; ')}`);
+  return result(`${checks.length} checks passed: ClickHouse = PostgreSQL = lake on ${touched.hours.length} hours and ${touched.dates.length} dates`, checks.length, checks.length, {
+    checks: checks.length,
+  });
+}
+
+export async function completePipelineRun(ctx: RunContext): Promise<TaskResult> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const reported = await catalog.taskMetrics(clickhouse, ctx.runId);
+  const counts = Object.fromEntries(
+    catalog.RUN_COUNTS.map((name) => [name, Math.max(0, ...[...reported.values()].map((task) => task.metrics[name] ?? 0))]),
+  ) as catalog.RunCounts;
+  await catalog.completeRun(clickhouse, runIdentity(ctx), counts);
+  return result(`run ${ctx.runId} succeeded`, 0, 1, counts);
+}

@@ -19,7 +19,7 @@ export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   for (const layer of [catalog, bronze, silver, gold]) await layer.createTables(clickhouse);
   await delivery.createPostgresTables(await ctx.engines.postgres(), ctx.config.postgresSchema);
-  return result('4 ClickHouse databases with 12 tables and the PostgreSQL schema with 2 replicas are in place', 0, 0);
+  return result('4 ClickHouse databases with 14 tables and the PostgreSQL schema with 2 replicas are in place', 0, 0);
 }
 
 export async function registerCatalog(ctx: RunContext): Promise<TaskResult> {

@@ -36,12 +36,13 @@ export interface RunOptions {
   engines: Engines;
   windowStart: Date;
   runId?: string;
-  onEvent?: (event: RunEvent) => void;
+  /** Called before and after every task attempt; the runner waits for it. */
+  onEvent?: (event: RunEvent) => void | Promise<void>;
 }
 
 /** Runs one task once: the unit Airflow schedules, and the embedded runner retries. */
-export async function runTaskAttempt(task: TaskDefinition, ctx: RunContext, attempt: number, onEvent?: (event: RunEvent) => void): Promise<TaskResult> {
-  onEvent?.({ type: 'task-start', runId: ctx.runId, task: task.id, attempt });
+export async function runTaskAttempt(task: TaskDefinition, ctx: RunContext, attempt: number, onEvent?: RunOptions['onEvent']): Promise<TaskResult> {
+  await onEvent?.({ type: 'task-start', runId: ctx.runId, task: task.id, attempt });
   const startedAt = new Date();
   const started = performance.now();
   let outcome: { result?: TaskResult; error?: Error } = {};
@@ -54,7 +55,7 @@ export async function runTaskAttempt(task: TaskDefinition, ctx: RunContext, atte
   const durationMs = performance.now() - started;
   const message = outcome.error ? maskSecrets(outcome.error.message) : undefined;
   await recordAttempt(ctx, task.id, attempt, startedAt, durationMs, outcome.result, message);
-  onEvent?.({ type: 'task-end', runId: ctx.runId, task: task.id, attempt, status: outcome.error ? 'failed' : 'success', durationMs, summary: outcome.result?.summary, error: message });
+  await onEvent?.({ type: 'task-end', runId: ctx.runId, task: task.id, attempt, status: outcome.error ? 'failed' : 'success', durationMs, summary: outcome.result?.summary, error: message });
   if (outcome.error) throw outcome.error;
   return outcome.result!;
 }

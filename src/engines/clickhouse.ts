@@ -64,7 +64,8 @@ export async function openClickHouse(target: Config['clickhouse']): Promise<Ware
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
-      await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+      // Omitted columns take their DEFAULT expression (dim_users.user_key) on both engines.
+      await client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: { input_format_defaults_for_omitted_fields: 1 } });
     },
     async close() {
       await client.close();

@@ -10,7 +10,8 @@
  * applied, never on their order, and applying a window twice rebuilds the same chain.
  */
 
-export const OPEN_END = '9999-12-31 00:00:00';
+/** The open end of the current version: ClickHouse's DateTime cannot hold 9999-12-31, so its maximum stands in. */
+export const OPEN_END = '2106-02-07 06:28:15';
 
 export interface Attributes {
   primary_category: string;

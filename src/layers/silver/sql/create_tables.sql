@@ -31,12 +31,12 @@ COMMENT 'Valid events, each event_id once (transform_silver inserts only ids not
 
 CREATE TABLE IF NOT EXISTS silver.dim_users
 (
-    user_key         UInt64  COMMENT 'Surrogate key: cityHash64(user_name, valid_from), stable across reruns',
+    user_key         UInt64  DEFAULT cityHash64(user_name, valid_from) COMMENT 'Surrogate key: cityHash64(user_name, valid_from), stable across reruns',
     user_name        String  COMMENT 'Natural key',
     primary_category LowCardinality(String) COMMENT 'Type 2: the user''s most frequent category in the batch (ties alphabetical)',
     primary_source   LowCardinality(String) COMMENT 'Type 2: the user''s most frequent source in the batch (ties alphabetical)',
     valid_from       DateTime('UTC') COMMENT 'Window start from which this version holds (inclusive)',
-    valid_to         DateTime('UTC') COMMENT 'Window start at which the next version begins; 9999-12-31 while current',
+    valid_to         DateTime('UTC') COMMENT 'Window start at which the next version begins; while current, the largest DateTime (2106-02-07 06:28:15)',
     is_current       UInt8   COMMENT '1 for the user''s current version, exactly one per user',
     last_seen_date   Date    COMMENT 'Type 1 (current version): latest event date of the user in silver',
     total_events     UInt64  COMMENT 'Type 1 (current version): the user''s events in silver',

@@ -47,9 +47,8 @@ async function withEngines<T>(config: Config, work: (engines: Engines) => Promis
 }
 
 /** Task-by-task progress on stderr, so stdout stays clean for --json. */
-function progressPrinter(quiet: boolean): (event: RunEvent) => void {
+function progressPrinter(): (event: RunEvent) => void {
   return (event) => {
-    if (quiet) return;
     if (event.type === 'task-start') {
       if (event.attempt > 1) err(`  ↻ ${event.task} attempt ${event.attempt}`);
       return;
@@ -69,9 +68,9 @@ async function runWindows(config: Config, from: Date, to: Date, options: { json?
       engines,
       from,
       to,
-      onEvent: progressPrinter(Boolean(options.json)),
+      onEvent: progressPrinter(),
       onWindow: (index, total, windowStart) => {
-        if (!options.json) err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} (${config.source.eventsPerHour} events per hour)`);
+        err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} (${config.source.eventsPerHour} events per hour)`);
       },
     });
     if (options.json) out(JSON.stringify(outcomes, null, 2));
@@ -146,7 +145,7 @@ program
     await withEngines(config, async (engines) => {
       const ctx = createContext({ config, engines, windowStart, ...(options.runId ? { runId: options.runId } : {}) });
       err(`${task.id} for run ${ctx.runId}, window ${ctx.batch.windowStart} UTC`);
-      const result = await runTaskAttempt(task, ctx, options.attempt, progressPrinter(Boolean(options.json)));
+      const result = await runTaskAttempt(task, ctx, options.attempt, progressPrinter());
       out(options.json ? JSON.stringify({ task: task.id, run_id: ctx.runId, ...result }) : result.summary);
     });
   });

@@ -22,6 +22,7 @@ export async function lockHome(home: string, timeoutMs: number): Promise<() => P
         throw new Error(
           `The embedded engines' directory ${home} is held by another process (${holder}); waited ${timeoutMs} ms ` +
             '(MEDALLION_LOCK_TIMEOUT_MS). Wait for it to finish or point MEDALLION_HOME elsewhere.',
+          { cause: error },
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 250));

@@ -45,7 +45,7 @@ export async function runTaskAttempt(task: TaskDefinition, ctx: RunContext, atte
   await onEvent?.({ type: 'task-start', runId: ctx.runId, task: task.id, attempt });
   const startedAt = new Date();
   const started = performance.now();
-  let outcome: { result?: TaskResult; error?: Error } = {};
+  let outcome: { result?: TaskResult; error?: Error };
   try {
     if (ctx.config.failTask === task.id) throw new Error(`fault injected by MEDALLION_FAIL_TASK=${task.id}`);
     outcome = { result: await task.run(ctx) };

@@ -22,6 +22,7 @@ export async function createPostgresTables(postgres: Postgres, schema: string): 
       throw new Error(
         `PostgreSQL refused to create schema "${schema}" or its tables: the user lacks the CREATE privilege. ` +
           `Grant it (GRANT CREATE ON DATABASE … TO …) or create the schema beforehand. (${(error as Error).message})`,
+        { cause: error },
       );
     }
     throw error;

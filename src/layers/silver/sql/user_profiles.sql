@@ -4,17 +4,22 @@
 SELECT
     formatDateTime(window_start, '%Y-%m-%d %H:%i:%S') AS window_start,
     user_name,
-    (sumMap([toString(category)], [events]) AS by_category).1[indexOf(by_category.2, arrayMax(by_category.2))] AS primary_category,
-    (sumMap([toString(source)], [events]) AS by_source).1[indexOf(by_source.2, arrayMax(by_source.2))] AS primary_source
+    (sumMap([category], [events]) AS by_category).1[indexOf(by_category.2, arrayMax(by_category.2))] AS primary_category,
+    (sumMap([source], [events]) AS by_source).1[indexOf(by_source.2, arrayMax(by_source.2))] AS primary_source
 FROM
 (
-    SELECT _window_start AS window_start, user_name, category, source, uniqExact(event_id) AS events
-    FROM bronze.stg_events
-    WHERE _window_start >= {window_start:DateTime('UTC')} AND _rejection_reason = ''
-      AND user_name IN (
-          SELECT user_name FROM bronze.stg_events
-          WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
-      )
+    SELECT window_start, user_name, category, source, count() AS events
+    FROM
+    (
+        -- Each event once, however often the batch repeated it.
+        SELECT DISTINCT _window_start AS window_start, event_id, user_name, toString(category) AS category, toString(source) AS source
+        FROM bronze.stg_events
+        WHERE _window_start >= {window_start:DateTime('UTC')} AND _rejection_reason = ''
+          AND user_name IN (
+              SELECT user_name FROM bronze.stg_events
+              WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
+          )
+    )
     GROUP BY window_start, user_name, category, source
 )
 GROUP BY window_start, user_name

@@ -7,8 +7,9 @@ import * as delivery from './layers/delivery/repository.js';
 import * as gold from './layers/gold/repository.js';
 import * as silver from './layers/silver/repository.js';
 import type { RunContext, TaskResult } from './pipeline/context.js';
-import { accountedRows, batchAccounting, silverHourlyEvents } from './quality/accounting.js';
-import { compareTotals, describeFailures, totalsByWindow } from './quality/checks.js';
+import { describeFailures } from './quality/checks.js';
+import { compareDeliveredTotals } from './quality/delivery-validation.js';
+import { describeAccounting, verifyBatch } from './quality/gate.js';
 import { expectedRows, generateInto } from './sources/synthetic.js';
 
 const result = (summary: string, rowsIn: number, rowsOut: number, metrics: Record<string, number> = {}): TaskResult => ({ summary, rowsIn, rowsOut, metrics });
@@ -103,25 +104,11 @@ export async function aggregateGoldDaily(ctx: RunContext): Promise<TaskResult> {
 export async function verifyPipeline(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
-  const accounting = await batchAccounting(clickhouse, ctx.batch, touched);
-  const accountingCheck = compareTotals(ctx.runId, 'accounting', 'batch', [ctx.runId], ['rows'], new Map([[ctx.runId, { rows: accounting.bronze_rows }]]), new Map([[ctx.runId, { rows: accountedRows(accounting) }]]));
-
-  const silverEvents = await silverHourlyEvents(clickhouse, touched);
-  const goldHourly = await gold.readHourly(clickhouse, touched);
-  const goldEvents = new Map<string, number>();
-  for (const row of goldHourly) {
-    const key = gold.hourOf(row);
-    goldEvents.set(key, (goldEvents.get(key) ?? 0) + row.event_count);
-  }
-  const asTotals = (events: Map<string, number>) => new Map([...events].map(([key, value]) => [key, { event_count: value }]));
-  const layerCheck = compareTotals(ctx.runId, 'gold_vs_silver', 'hour', touched.hours, ['event_count'], asTotals(silverEvents), asTotals(goldEvents));
-
-  const checks = [...accountingCheck, ...layerCheck];
+  const { accounting, checks } = await verifyBatch(clickhouse, ctx.batch, touched);
   await catalog.recordValidations(clickhouse, checks);
   const failures = describeFailures(checks);
-  const equation = `bronze ${accounting.bronze_rows} = quarantined ${accounting.quarantined_rows} + silver_new ${accounting.silver_new_rows} + duplicates ${accounting.duplicate_rows} + already_in_silver ${accounting.already_in_silver_rows}`;
-  if (failures.length > 0) throw new Error(`Quality gate failed (${equation}): ${failures.join('; ')}`);
-  return result(`${equation}; gold equals silver on ${touched.hours.length} hours`, accounting.bronze_rows, checks.length, { ...accounting, checks: checks.length });
+  if (failures.length > 0) throw new Error(`Quality gate failed (${describeAccounting(accounting)}): ${failures.join('; ')}`);
+  return result(`${describeAccounting(accounting)}; gold equals silver on ${touched.hours.length} hours`, accounting.bronze_rows, checks.length, { ...accounting, checks: checks.length });
 }
 
 export async function exportGoldToS3(ctx: RunContext): Promise<TaskResult> {
@@ -143,46 +130,15 @@ export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
   return result(`${hourly.length} hourly and ${daily.length} daily rows upserted into PostgreSQL`, rows, rows, { postgres_hourly_rows: hourly.length, postgres_daily_rows: daily.length });
 }
 
-const HOURLY_METRICS = ['rows', 'event_count', 'revenue_events', 'total_value'];
-const DAILY_METRICS = ['rows', 'total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value'];
-
 export async function validateDelivery(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
-  const [hourly, daily] = await Promise.all([gold.readHourly(clickhouse, touched), gold.readDaily(clickhouse, touched)]);
-  const referenceHourly = new Map<string, Record<string, number>>();
-  for (const row of hourly) {
-    const key = gold.hourOf(row);
-    const totals = referenceHourly.get(key) ?? { rows: 0, event_count: 0, revenue_events: 0, total_value: 0 };
-    totals.rows! += 1;
-    totals.event_count! += row.event_count;
-    totals.revenue_events! += row.revenue_events;
-    totals.total_value! += row.total_value;
-    referenceHourly.set(key, totals);
-  }
-  const referenceDaily = totalsByWindow(daily.map((row) => ({ ...row, window_key: row.event_date, rows: 1 })), DAILY_METRICS);
-
-  const postgres = await ctx.engines.postgres();
-  const lake = await ctx.engines.lake();
-  const schema = ctx.config.postgresSchema;
-  const [pgHourly, pgDaily, lakeHourly, lakeDaily] = await Promise.all([
-    delivery.postgresHourlyTotals(postgres, schema, touched),
-    delivery.postgresDailyTotals(postgres, schema, touched),
-    delivery.lakeHourlyTotals(lake, touched),
-    delivery.lakeDailyTotals(lake, touched),
-  ]);
-  const checks = [
-    ...compareTotals(ctx.runId, 'clickhouse_vs_postgres', 'hour', touched.hours, HOURLY_METRICS, referenceHourly, totalsByWindow(pgHourly, HOURLY_METRICS)),
-    ...compareTotals(ctx.runId, 'clickhouse_vs_postgres', 'date', touched.dates, DAILY_METRICS, referenceDaily, totalsByWindow(pgDaily, DAILY_METRICS)),
-    ...compareTotals(ctx.runId, 'clickhouse_vs_lake', 'hour', touched.hours, HOURLY_METRICS, referenceHourly, totalsByWindow(lakeHourly, HOURLY_METRICS)),
-    ...compareTotals(ctx.runId, 'clickhouse_vs_lake', 'date', touched.dates, DAILY_METRICS, referenceDaily, totalsByWindow(lakeDaily, DAILY_METRICS)),
-  ];
+  const targets = { clickhouse, postgres: await ctx.engines.postgres(), lake: await ctx.engines.lake(), schema: ctx.config.postgresSchema };
+  const checks = await compareDeliveredTotals(targets, ctx.runId, touched);
   await catalog.recordValidations(clickhouse, checks);
   const failures = describeFailures(checks);
   if (failures.length > 0) throw new Error(`Delivery validation failed, ${failures.length} differences: ${failures.join('; ')}`);
-  return result(`${checks.length} checks passed: ClickHouse = PostgreSQL = lake on ${touched.hours.length} hours and ${touched.dates.length} dates`, checks.length, checks.length, {
-    checks: checks.length,
-  });
+  return result(`${checks.length} checks passed: ClickHouse = PostgreSQL = lake on ${touched.hours.length} hours and ${touched.dates.length} dates`, checks.length, checks.length, { checks: checks.length });
 }
 
 export async function completePipelineRun(ctx: RunContext): Promise<TaskResult> {

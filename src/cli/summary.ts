@@ -3,6 +3,7 @@ import * as catalog from '../layers/catalog/repository.js';
 import * as gold from '../layers/gold/repository.js';
 import * as silver from '../layers/silver/repository.js';
 import type { RunOutcome } from '../pipeline/runner.js';
+import { sumByWindow } from '../quality/checks.js';
 import { formatDuration, formatTable } from './format.js';
 
 /** What `npm start` prints after its runs: timings, counts, quarantine, KPIs and validation. */
@@ -37,16 +38,8 @@ export async function printSummary(engines: Engines, outcomes: readonly RunOutco
   out(formatTable(await gold.readDaily(clickhouse, params), ['event_date', 'total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']));
 
   out('\nHourly operational KPIs of the windows run (gold.agg_events_hourly, summed over category and source)');
-  const hourly = new Map<string, { hour: string; event_count: number; revenue_events: number; total_value: number }>();
-  for (const row of await gold.readHourly(clickhouse, params)) {
-    const hour = gold.hourOf(row);
-    const totals = hourly.get(hour) ?? { hour, event_count: 0, revenue_events: 0, total_value: 0 };
-    totals.event_count += row.event_count;
-    totals.revenue_events += row.revenue_events;
-    totals.total_value += row.total_value;
-    hourly.set(hour, totals);
-  }
-  out(formatTable([...hourly.values()]));
+  const hourly = sumByWindow(await gold.readHourly(clickhouse, params), gold.hourOf, ['event_count', 'revenue_events', 'total_value']);
+  out(formatTable([...hourly].map(([hour, { event_count, revenue_events, total_value }]) => ({ hour, event_count, revenue_events, total_value }))));
 
   out('\nValidation (latest round per run)');
   out(formatTable(await catalog.validationSummary(clickhouse, runIds)));

@@ -45,3 +45,16 @@ function round(value: number): number {
 export function totalsByWindow<T extends { window_key: string }>(rows: readonly T[], metrics: readonly string[]): Totals {
   return new Map(rows.map((row) => [row.window_key, Object.fromEntries(metrics.map((metric) => [metric, Number((row as Record<string, unknown>)[metric] ?? 0)]))]));
 }
+
+/** Sums the metrics of rows per window; `rows` counts them. */
+export function sumByWindow<T>(rows: readonly T[], windowOf: (row: T) => string, metrics: readonly (keyof T & string)[]): Totals {
+  const totals: Totals = new Map();
+  for (const row of rows) {
+    const key = windowOf(row);
+    const sums = totals.get(key) ?? Object.fromEntries([['rows', 0], ...metrics.map((metric) => [metric, 0])]);
+    sums.rows = (sums.rows ?? 0) + 1;
+    for (const metric of metrics) sums[metric] = (sums[metric] ?? 0) + Number(row[metric]);
+    totals.set(key, sums);
+  }
+  return totals;
+}

@@ -1,0 +1,26 @@
+import type { Warehouse } from '../engines/index.js';
+import type { Batch } from '../layers/batch.js';
+import type { TouchedWindows } from '../layers/bronze/repository.js';
+import type { ValidationRow } from '../layers/catalog/repository.js';
+import * as gold from '../layers/gold/repository.js';
+import { accountedRows, batchAccounting, silverHourlyEvents, type Accounting } from './accounting.js';
+import { compareTotals, sumByWindow } from './checks.js';
+
+/**
+ * The quality gate: every bronze row of the batch is accounted for, and gold holds exactly the events of
+ * silver in every touched hour.
+ */
+export async function verifyBatch(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<{ accounting: Accounting; checks: ValidationRow[] }> {
+  const accounting = await batchAccounting(clickhouse, batch, touched);
+  const runId = batch.batchId;
+  const accountingCheck = compareTotals(runId, 'accounting', 'batch', [runId], ['rows'], new Map([[runId, { rows: accounting.bronze_rows }]]), new Map([[runId, { rows: accountedRows(accounting) }]]));
+
+  const silverEvents = new Map([...(await silverHourlyEvents(clickhouse, touched))].map(([hour, events]) => [hour, { event_count: events }]));
+  const goldEvents = sumByWindow(await gold.readHourly(clickhouse, touched), gold.hourOf, ['event_count']);
+  const layerCheck = compareTotals(runId, 'gold_vs_silver', 'hour', touched.hours, ['event_count'], silverEvents, goldEvents);
+  return { accounting, checks: [...accountingCheck, ...layerCheck] };
+}
+
+export function describeAccounting(accounting: Accounting): string {
+  return `bronze ${accounting.bronze_rows} = quarantined ${accounting.quarantined_rows} + silver_new ${accounting.silver_new_rows} + duplicates ${accounting.duplicate_rows} + already_in_silver ${accounting.already_in_silver_rows}`;
+}

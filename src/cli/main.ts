@@ -145,6 +145,8 @@ program
     await withEngines(config, async (engines) => {
       const ctx = createContext({ config, engines, windowStart, ...(options.runId ? { runId: options.runId } : {}) });
       err(`${task.id} for run ${ctx.runId}, window ${ctx.batch.windowStart} UTC`);
+      // An orchestrator's task log then shows where the task read and wrote (passwords masked).
+      for (const [name, target] of Object.entries(describeTargets(config))) err(`  ${name.padEnd(10)} ${target}`);
       const result = await runTaskAttempt(task, ctx, options.attempt, progressPrinter());
       out(options.json ? JSON.stringify({ task: task.id, run_id: ctx.runId, ...result }) : result.summary);
     });
@@ -176,7 +178,7 @@ program
     await withEngines(loadConfig(), async (engines) => {
       const runs = await catalog.readRuns(await engines.clickhouse(), { limit: options.limit, ...(options.runId ? { runId: options.runId } : {}) });
       if (options.json) return out(JSON.stringify(runs, null, 2));
-      out(formatTable(runs, ['run_id', 'status', 'duration_ms', 'bronze_rows', 'quarantined_rows', 'silver_new_rows', 'duplicate_rows', 'already_in_silver_rows', 'gold_hourly_rows', 'failed_task']));
+      out(formatTable(runs, ['run_id', 'window_start', 'status', 'duration_ms', 'bronze_rows', 'quarantined_rows', 'silver_new_rows', 'duplicate_rows', 'already_in_silver_rows', 'gold_hourly_rows', 'failed_task']));
       for (const run of runs.filter((candidate) => candidate.error)) err(`${run.run_id}: ${run.failed_task}: ${run.error}`);
     });
   });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -31,12 +32,27 @@ const urlWithScheme = (schemes: string[]) =>
       }
     }, `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}`);
 
+/**
+ * A ClickHouse cluster name from the server's remote_servers, or a macro such as {cluster}: rendered into
+ * DDL as a quoted literal (ON CLUSTER '…'), so it can never close the quote.
+ */
+const clusterName = z
+  .string()
+  .regex(/^(?:[A-Za-z_][A-Za-z0-9_.-]{0,127}|\{[A-Za-z_][A-Za-z0-9_]{0,62}\})$/, 'must be a cluster name ([A-Za-z_][A-Za-z0-9_.-]*) or a macro such as {cluster}');
+
+/** libpq's sslmode values that mean something to a client ("allow" and "prefer" fall back to plain text). */
+export const POSTGRES_SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type PostgresSslMode = (typeof POSTGRES_SSL_MODES)[number];
+
 /** Every variable the program reads, with its default. The README's configuration table mirrors this. */
 const environmentSchema = z.object({
   MEDALLION_HOME: z.string().min(1).default('./.medallion'),
   MEDALLION_CLICKHOUSE_URL: urlWithScheme(['http:', 'https:']).optional(),
+  MEDALLION_CLICKHOUSE_CLUSTER: clusterName.optional(),
   MEDALLION_POSTGRES_URL: urlWithScheme(['postgres:', 'postgresql:']).optional(),
-  MEDALLION_POSTGRES_SCHEMA: identifier.default('medallion_etl'),
+  MEDALLION_POSTGRES_SSLMODE: z.enum(POSTGRES_SSL_MODES, { error: `must be one of ${POSTGRES_SSL_MODES.join(', ')}` }).optional(),
+  MEDALLION_POSTGRES_SSLROOTCERT: z.string().min(1).optional(),
+  MEDALLION_POSTGRES_SCHEMA: identifier.refine((name) => !name.startsWith('pg_'), 'must not start with pg_ (reserved by PostgreSQL)').default('medallion_etl'),
   MEDALLION_LAKE_URL: z.string().min(1).optional(),
   MEDALLION_S3_ENDPOINT: urlWithScheme(['http:', 'https:']).optional(),
   MEDALLION_EVENTS_PER_HOUR: positiveInt(50_000_000).default(100_000),
@@ -51,8 +67,10 @@ const environmentSchema = z.object({
 
 export interface Config {
   home: string;
-  clickhouse: { mode: 'embedded'; path: string } | { mode: 'server'; url: string };
-  postgres: { mode: 'embedded'; path: string } | { mode: 'server'; url: string };
+  /** `cluster`: DDL runs ON CLUSTER with Replicated*MergeTree engines (one shard, any number of replicas). */
+  clickhouse: { mode: 'embedded'; path: string } | { mode: 'server'; url: string; cluster?: string };
+  /** `tls`: from MEDALLION_POSTGRES_SSLMODE / _SSLROOTCERT; absent, the URL's own sslmode applies. */
+  postgres: { mode: 'embedded'; path: string } | { mode: 'server'; url: string; tls?: PostgresTls };
   postgresSchema: string;
   lake: { mode: 'directory'; path: string } | { mode: 's3'; bucket: string; prefix: string; endpoint?: string };
   source: { eventsPerHour: number; seed: number };
@@ -60,6 +78,12 @@ export interface Config {
   lockTimeoutMs: number;
   framework: string;
   failTask?: string;
+}
+
+export interface PostgresTls {
+  mode: PostgresSslMode;
+  /** CA bundle (PEM file) that signs the server's certificate, e.g. AWS RDS's global-bundle.pem. */
+  rootCertFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -94,13 +118,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const e = parsed.data;
   const home = path.resolve(e.MEDALLION_HOME);
+  if (e.MEDALLION_CLICKHOUSE_CLUSTER && !e.MEDALLION_CLICKHOUSE_URL) {
+    throw new ConfigError('MEDALLION_CLICKHOUSE_CLUSTER', 'needs MEDALLION_CLICKHOUSE_URL (the embedded engine is a single node)');
+  }
+  const tls = parsePostgresTls(e.MEDALLION_POSTGRES_URL, e.MEDALLION_POSTGRES_SSLMODE, e.MEDALLION_POSTGRES_SSLROOTCERT);
   return {
     home,
     clickhouse: e.MEDALLION_CLICKHOUSE_URL
-      ? { mode: 'server', url: e.MEDALLION_CLICKHOUSE_URL }
+      ? { mode: 'server', url: e.MEDALLION_CLICKHOUSE_URL, ...(e.MEDALLION_CLICKHOUSE_CLUSTER ? { cluster: e.MEDALLION_CLICKHOUSE_CLUSTER } : {}) }
       : { mode: 'embedded', path: path.join(home, 'clickhouse') },
     postgres: e.MEDALLION_POSTGRES_URL
-      ? { mode: 'server', url: e.MEDALLION_POSTGRES_URL }
+      ? { mode: 'server', url: e.MEDALLION_POSTGRES_URL, ...(tls ? { tls } : {}) }
       : { mode: 'embedded', path: path.join(home, 'postgres') },
     postgresSchema: e.MEDALLION_POSTGRES_SCHEMA,
     lake: parseLake(e.MEDALLION_LAKE_URL, home, e.MEDALLION_S3_ENDPOINT),
@@ -112,6 +140,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
 }
 
+/** TLS set by variables: one place only, so the URL's sslmode can never silently override it (pg lets it). */
+function parsePostgresTls(url: string | undefined, mode: PostgresSslMode | undefined, rootCertFile: string | undefined): PostgresTls | undefined {
+  if (!mode && !rootCertFile) return undefined;
+  const variable = mode ? 'MEDALLION_POSTGRES_SSLMODE' : 'MEDALLION_POSTGRES_SSLROOTCERT';
+  if (!url) throw new ConfigError(variable, 'needs MEDALLION_POSTGRES_URL (the embedded PostgreSQL has no network connection)');
+  const inUrl = [...new URL(url).searchParams.keys()].filter((key) => /^(ssl|sslmode|sslrootcert|sslcert|sslkey|uselibpqcompat)$/.test(key));
+  if (inUrl.length > 0) throw new ConfigError(variable, `conflicts with ${inUrl.join(', ')} in MEDALLION_POSTGRES_URL: set TLS in one place`);
+  if (rootCertFile && !existsSync(rootCertFile)) throw new ConfigError('MEDALLION_POSTGRES_SSLROOTCERT', `names a file that does not exist (got ${JSON.stringify(rootCertFile)})`);
+  if (rootCertFile && mode === 'disable') throw new ConfigError('MEDALLION_POSTGRES_SSLROOTCERT', 'is set while MEDALLION_POSTGRES_SSLMODE=disable');
+  // A CA file alone means "verify the server fully", as libpq does with sslrootcert and verify-full.
+  return { mode: mode ?? 'verify-full', ...(rootCertFile ? { rootCertFile: path.resolve(rootCertFile) } : {}) };
+}
+
 function pickDefined(values: Record<string, string | undefined>): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
@@ -120,17 +161,28 @@ function pickDefined(values: Record<string, string | undefined>): Record<string,
   return picked;
 }
 
-/** Replaces the password of every URL in a text by ***: for log lines and error messages. */
+/**
+ * Replaces the password of every URL in a text by ***, and the value of URL parameters that carry a
+ * secret (password=, access_token=, …): for log lines and error messages.
+ */
 export function maskSecrets(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]+@/gi, '$1***@');
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]+@/gi, '$1***@')
+    .replace(/([?&](?:password|passwd|pwd|access_token|token|secret|sslpassword|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s"']+/gi, '$1***');
 }
 
 /** A one-line description of where each engine points, safe to print. */
 export function describeTargets(config: Config): Record<string, string> {
-  const lake = config.lake.mode === 's3' ? `s3://${config.lake.bucket}/${config.lake.prefix}` : config.lake.path;
+  const { clickhouse, postgres, lake } = config;
   return {
-    clickhouse: config.clickhouse.mode === 'server' ? maskSecrets(config.clickhouse.url) : `chDB (embedded) at ${config.clickhouse.path}`,
-    postgres: config.postgres.mode === 'server' ? maskSecrets(config.postgres.url) : `PGlite (embedded) at ${config.postgres.path}`,
-    lake: config.lake.mode === 's3' ? lake : `directory ${lake}`,
+    clickhouse: clickhouse.mode === 'server'
+      ? `${maskSecrets(clickhouse.url)}${clickhouse.cluster ? ` (cluster ${clickhouse.cluster}, replicated tables)` : ''}`
+      : `chDB (embedded) at ${clickhouse.path}`,
+    postgres: postgres.mode === 'server'
+      ? `${maskSecrets(postgres.url)}${postgres.tls ? ` (sslmode ${postgres.tls.mode}${postgres.tls.rootCertFile ? `, CA ${postgres.tls.rootCertFile}` : ''})` : ''}`
+      : `PGlite (embedded) at ${postgres.path}`,
+    lake: lake.mode === 's3'
+      ? `s3://${lake.bucket}/${lake.prefix}${lake.endpoint ? ` at ${maskSecrets(lake.endpoint)}` : ''}`
+      : `directory ${lake.path}`,
   };
 }

@@ -1,5 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { Config } from '../config.js';
+import { maskSecrets, type Config } from '../config.js';
+import { renderDeployment, type Deployment } from '../sql.js';
+import { whenUnreachable } from './errors.js';
 
 export type QueryParams = Record<string, unknown>;
 
@@ -33,6 +35,20 @@ const settings = {
 
 export async function openClickHouse(target: Config['clickhouse']): Promise<Warehouse> {
   let client: ClickHouseClient;
+  // Every statement is rendered for the deployment: DDL runs ON CLUSTER with replicated engines when a
+  // cluster is configured, and as written on one node (see renderDeployment).
+  const deployment: Deployment = target.mode === 'server' && target.cluster ? { cluster: target.cluster } : {};
+  const render = (sql: string) => renderDeployment(sql, deployment);
+  // A server that is down or unreachable is named (password masked); what a reachable server answers
+  // (syntax, types, limits) passes unchanged. chDB runs in this process and is never "unreachable".
+  const name = target.mode === 'server' ? `ClickHouse server ${maskSecrets(target.url)}` : 'chDB';
+  const attempt = async <R>(action: string, work: () => Promise<R>): Promise<R> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw target.mode === 'server' ? whenUnreachable(name, action, error) : error;
+    }
+  };
   if (target.mode === 'server') {
     client = createClient({ url: target.url, clickhouse_settings: settings, request_timeout: 600_000 });
   } else {
@@ -45,27 +61,37 @@ export async function openClickHouse(target: Config['clickhouse']): Promise<Ware
   }
   return {
     async command(sql, params) {
-      await client.command({ query: sql, query_params: params });
+      await attempt('running a statement', () => client.command({ query: render(sql), query_params: params }));
     },
     async rows<T>(sql: string, params?: QueryParams) {
-      const result = await client.query({ query: sql, format: 'JSONEachRow', query_params: params });
-      return result.json<T>();
+      return attempt('running a query', async () => {
+        const result = await client.query({ query: render(sql), format: 'JSONEachRow', query_params: params });
+        return result.json<T>();
+      });
     },
     async bytes(sql, format, params) {
-      const result = await client.exec({
-        query: `${sql}\nFORMAT ${format}`,
-        query_params: params,
-        // Snappy: the codec every lake reader (Athena, Spark, Trino, DuckDB) accepts.
-        clickhouse_settings: { output_format_parquet_compression_method: 'snappy' },
+      return attempt(`reading ${format}`, async () => {
+        const result = await client.exec({
+          query: `${render(sql)}\nFORMAT ${format}`,
+          query_params: params,
+          clickhouse_settings: {
+            // Snappy: the codec every lake reader (Athena, Spark, Trino, DuckDB) accepts.
+            output_format_parquet_compression_method: 'snappy',
+            // Strings as UTF-8 strings, whatever a server's own default: the lake's column types stay stable.
+            output_format_parquet_string_as_string: 1,
+          },
+        });
+        const chunks: Buffer[] = [];
+        for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+        return Buffer.concat(chunks);
       });
-      const chunks: Buffer[] = [];
-      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
-      return Buffer.concat(chunks);
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
       // Omitted columns take their DEFAULT expression (dim_users.user_key) on both engines.
-      await client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: { input_format_defaults_for_omitted_fields: 1 } });
+      await attempt(`inserting into ${table}`, () =>
+        client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: { input_format_defaults_for_omitted_fields: 1 } }),
+      );
     },
     async close() {
       await client.close();

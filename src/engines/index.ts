@@ -25,7 +25,7 @@ export async function openEngines(config: Config): Promise<Engines> {
     postgres: () => (opened.postgres ??= openPostgres(config.postgres)),
     lake: () => (opened.lake ??= openLake(config.lake)),
     async close() {
-      const closing = [opened.clickhouse, opened.postgres].map(async (engine) => (await engine)?.close());
+      const closing = [opened.clickhouse, opened.postgres, opened.lake].map(async (engine) => (await engine)?.close());
       await Promise.allSettled(closing);
       await releaseHome?.();
     },

@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config.js';
+import { maskSecrets, type Config } from '../config.js';
+import { targetError } from './errors.js';
 
 /**
  * The Parquet lake: keys are Hive-style relative paths ("agg_events_hourly/event_date=…/event_hour=…/part-0.parquet").
@@ -14,6 +15,8 @@ export interface Lake {
   read(key: string): Promise<Buffer | undefined>;
   /** Keys below a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** Releases connections (the S3 client's sockets). */
+  close(): Promise<void>;
 }
 
 export async function openLake(target: Config['lake']): Promise<Lake> {
@@ -53,44 +56,66 @@ function openDirectoryLake(root: string): Lake {
         throw error;
       }
     },
+    async close() {},
   };
 }
 
 async function openS3Lake(target: Extract<Config['lake'], { mode: 's3' }>): Promise<Lake> {
   const { S3Client, PutObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey } = await import('@aws-sdk/client-s3');
-  // Credentials and region come only from the AWS SDK's default provider chain.
+  // Credentials and region come only from the AWS SDK's default provider chain (environment, shared
+  // files, web identity / IRSA, ECS or EC2 instance roles); nothing of them passes through our config.
   const client = new S3Client({
     ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    // A store that stops answering fails the request (the SDK retries, then the task does) instead of hanging.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
   });
+  const location = `s3://${target.bucket}/${target.prefix}`;
+  const name = `S3 lake ${location}${target.endpoint ? ` at ${maskSecrets(target.endpoint)}` : ''}`;
   const objectKey = (key: string) => (target.prefix ? `${target.prefix}/${key}` : key);
+  const attempt = async <R>(action: string, work: () => Promise<R>): Promise<R> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw targetError(name, action, error);
+    }
+  };
   return {
-    location: `s3://${target.bucket}/${target.prefix}`,
-    async write(key, bytes) {
-      // A PUT replaces the object atomically: readers get the old or the new partition.
-      await client.send(new PutObjectCommand({ Bucket: target.bucket, Key: objectKey(key), Body: bytes, ContentType: 'application/vnd.apache.parquet' }));
+    location,
+    write(key, bytes) {
+      // One PUT per partition: S3 replaces an object atomically, so a reader gets the old partition or
+      // the new one, never half of it (the SDK also sends a checksum the store verifies).
+      return attempt(`writing ${key}`, async () => {
+        await client.send(new PutObjectCommand({ Bucket: target.bucket, Key: objectKey(key), Body: bytes, ContentType: 'application/vnd.apache.parquet' }));
+      });
     },
-    async read(key) {
-      try {
-        const response = await client.send(new GetObjectCommand({ Bucket: target.bucket, Key: objectKey(key) }));
-        return response.Body ? Buffer.from(await response.Body.transformToByteArray()) : undefined;
-      } catch (error) {
-        if (error instanceof NoSuchKey) return undefined;
-        throw error;
-      }
-    },
-    async list(prefix) {
-      const keys: string[] = [];
-      let continuationToken: string | undefined;
-      do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: objectKey(prefix), ContinuationToken: continuationToken }));
-        for (const object of page.Contents ?? []) {
-          if (object.Key) keys.push(target.prefix ? object.Key.slice(target.prefix.length + 1) : object.Key);
+    read(key) {
+      return attempt(`reading ${key}`, async () => {
+        try {
+          const response = await client.send(new GetObjectCommand({ Bucket: target.bucket, Key: objectKey(key) }));
+          return response.Body ? Buffer.from(await response.Body.transformToByteArray()) : undefined;
+        } catch (error) {
+          if (error instanceof NoSuchKey) return undefined;
+          throw error;
         }
-        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (continuationToken);
-      return keys.sort();
+      });
+    },
+    list(prefix) {
+      return attempt(`listing ${prefix}`, async () => {
+        const keys: string[] = [];
+        let continuationToken: string | undefined;
+        do {
+          const page = await client.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: objectKey(prefix), ContinuationToken: continuationToken }));
+          for (const object of page.Contents ?? []) {
+            if (object.Key) keys.push(target.prefix ? object.Key.slice(target.prefix.length + 1) : object.Key);
+          }
+          continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (continuationToken);
+        return keys.sort();
+      });
+    },
+    async close() {
+      client.destroy();
     },
   };
 }
-

@@ -1,6 +1,7 @@
-CREATE DATABASE IF NOT EXISTS bronze COMMENT 'Raw events exactly as delivered (append-only audit trail)';
+-- One definition for a single node and a cluster: the /*…*/ markers are rendered by src/sql.ts (renderDeployment).
+CREATE DATABASE IF NOT EXISTS bronze /*ON CLUSTER*/ COMMENT 'Raw events exactly as delivered (append-only audit trail)';
 
-CREATE TABLE IF NOT EXISTS bronze.stg_events
+CREATE TABLE IF NOT EXISTS bronze.stg_events /*ON CLUSTER*/
 (
     event_id        String   COMMENT 'Event id from the source; may be empty (quarantined later)',
     user_name       String   COMMENT 'User name from the source; may be empty (quarantined later)',
@@ -14,7 +15,7 @@ CREATE TABLE IF NOT EXISTS bronze.stg_events
     _rejection_reason String MATERIALIZED arrayStringConcat(arrayFilter(rule -> rule != '', [if(event_id = '', 'empty_event_id', ''), if(user_name = '', 'empty_user_name', '')]), ',') COMMENT 'The quality rules the row breaks, evaluated once at load; empty for a valid row',
     _ingested_at    DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'When the row was loaded'
 )
-ENGINE = MergeTree
+ENGINE = /*Replicated*/MergeTree
 PARTITION BY toYYYYMM(_window_start)
 ORDER BY (_window_start, _batch_id, _row)
 COMMENT 'Every delivered event, valid or not, one row per delivery';

@@ -1,6 +1,7 @@
-CREATE DATABASE IF NOT EXISTS catalog COMMENT 'Metadata governance: registry, lineage, runs, validations, benchmarks';
+-- One definition for a single node and a cluster: the /*…*/ markers are rendered by src/sql.ts (renderDeployment).
+CREATE DATABASE IF NOT EXISTS catalog /*ON CLUSTER*/ COMMENT 'Metadata governance: registry, lineage, runs, validations, benchmarks';
 
-CREATE TABLE IF NOT EXISTS catalog.table_registry
+CREATE TABLE IF NOT EXISTS catalog.table_registry /*ON CLUSTER*/
 (
     database       String   COMMENT 'Database (ClickHouse) or schema (PostgreSQL) of the table',
     table_name     String   COMMENT 'Table name',
@@ -12,11 +13,11 @@ CREATE TABLE IF NOT EXISTS catalog.table_registry
     description    String   COMMENT 'The table COMMENT from its DDL',
     registered_at  DateTime64(3, 'UTC') COMMENT 'When this registration was written'
 )
-ENGINE = ReplacingMergeTree(registered_at)
+ENGINE = /*Replicated*/ReplacingMergeTree(registered_at)
 ORDER BY (target, database, table_name)
 COMMENT 'Every pipeline table, read from the engines'' own system tables (never written by hand)';
 
-CREATE TABLE IF NOT EXISTS catalog.column_registry
+CREATE TABLE IF NOT EXISTS catalog.column_registry /*ON CLUSTER*/
 (
     database       String   COMMENT 'Database or schema of the table',
     table_name     String   COMMENT 'Table name',
@@ -29,11 +30,11 @@ CREATE TABLE IF NOT EXISTS catalog.column_registry
     is_in_partition_key UInt8 COMMENT '1 when the column is part of the partition key',
     registered_at  DateTime64(3, 'UTC') COMMENT 'When this registration was written'
 )
-ENGINE = ReplacingMergeTree(registered_at)
+ENGINE = /*Replicated*/ReplacingMergeTree(registered_at)
 ORDER BY (target, database, table_name, column_name)
 COMMENT 'Every column of every pipeline table, read from system.columns / information_schema';
 
-CREATE TABLE IF NOT EXISTS catalog.data_lineage
+CREATE TABLE IF NOT EXISTS catalog.data_lineage /*ON CLUSTER*/
 (
     source_table   String   COMMENT 'Qualified source table',
     target_table   String   COMMENT 'Qualified target table',
@@ -41,11 +42,11 @@ CREATE TABLE IF NOT EXISTS catalog.data_lineage
     transformation String   COMMENT 'What the flow does to the rows',
     registered_at  DateTime64(3, 'UTC') COMMENT 'When this registration was written'
 )
-ENGINE = ReplacingMergeTree(registered_at)
+ENGINE = /*Replicated*/ReplacingMergeTree(registered_at)
 ORDER BY (source_table, target_table)
 COMMENT 'The 7 data flows, declared once beside the transforms that realise them';
 
-CREATE TABLE IF NOT EXISTS catalog.pipeline_runs
+CREATE TABLE IF NOT EXISTS catalog.pipeline_runs /*ON CLUSTER*/
 (
     run_id          String   COMMENT 'Batch id: the Airflow run id, or scheduled__<window start>',
     window_start    DateTime('UTC') COMMENT 'Start of the hourly window (inclusive)',
@@ -68,11 +69,11 @@ CREATE TABLE IF NOT EXISTS catalog.pipeline_runs
     touched_hours   UInt32   COMMENT 'Distinct (event_date, event_hour) the batch touched',
     updated_at      DateTime64(6, 'UTC') COMMENT 'Version of this row: the latest write wins'
 )
-ENGINE = ReplacingMergeTree(updated_at)
+ENGINE = /*Replicated*/ReplacingMergeTree(updated_at)
 ORDER BY run_id
 COMMENT 'One row per run: running, then success or failed with the task and error';
 
-CREATE TABLE IF NOT EXISTS catalog.validation_log
+CREATE TABLE IF NOT EXISTS catalog.validation_log /*ON CLUSTER*/
 (
     run_id        String   COMMENT 'Run that performed the check',
     checked_at    DateTime64(3, 'UTC') COMMENT 'When the check ran',
@@ -84,12 +85,12 @@ CREATE TABLE IF NOT EXISTS catalog.validation_log
     actual        Float64  COMMENT 'Value on the checked side',
     passed        UInt8    COMMENT '1 when the values agree (money within 0.01)'
 )
-ENGINE = MergeTree
+ENGINE = /*Replicated*/MergeTree
 PARTITION BY toYYYYMM(checked_at)
 ORDER BY (run_id, check_name, window_key, metric)
 COMMENT 'Every quality and delivery check, appended per run';
 
-CREATE TABLE IF NOT EXISTS catalog.benchmark_log
+CREATE TABLE IF NOT EXISTS catalog.benchmark_log /*ON CLUSTER*/
 (
     framework       LowCardinality(String) COMMENT 'Orchestrator that ran the task, for side-by-side comparison',
     run_id          String   COMMENT 'Run of the task attempt',
@@ -105,7 +106,7 @@ CREATE TABLE IF NOT EXISTS catalog.benchmark_log
     metrics         Map(String, Float64) COMMENT 'Named counts the task reported (bronze rows, quarantined, …)',
     error           String   COMMENT 'Error message of a failed attempt'
 )
-ENGINE = MergeTree
+ENGINE = /*Replicated*/MergeTree
 PARTITION BY toYYYYMM(started_at)
 ORDER BY (run_id, task_name, attempt, started_at)
 COMMENT 'One row per task attempt: duration, rows in/out, throughput and peak memory';

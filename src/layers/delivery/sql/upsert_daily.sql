@@ -1,4 +1,4 @@
--- All touched dates in one statement (arrays bound as parameters), inside the caller's transaction.
+-- One batch of touched dates (arrays bound as parameters); the caller runs every batch in one transaction.
 INSERT INTO {{schema}}.rpt_daily_summary (event_date, total_events, unique_users, revenue_events, total_revenue, avg_value, _batch_id, _loaded_at)
 SELECT event_date, total_events, unique_users, revenue_events, total_revenue, avg_value, _batch_id, now()
 FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::bigint[], $5::double precision[], $6::double precision[], $7::text[])

@@ -1,4 +1,4 @@
--- All touched rows in one statement (arrays bound as parameters), inside the caller's transaction.
+-- One batch of touched rows (arrays bound as parameters); the caller runs every batch in one transaction.
 INSERT INTO {{schema}}.agg_events_hourly (event_date, event_hour, category, source, event_count, revenue_events, total_value, _batch_id, _loaded_at)
 SELECT event_date, event_hour, category, source, event_count, revenue_events, total_value, _batch_id, now()
 FROM unnest($1::date[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::double precision[], $8::text[])

@@ -1,6 +1,7 @@
-CREATE DATABASE IF NOT EXISTS gold COMMENT 'Business KPIs and their audit snapshots';
+-- One definition for a single node and a cluster: the /*…*/ markers are rendered by src/sql.ts (renderDeployment).
+CREATE DATABASE IF NOT EXISTS gold /*ON CLUSTER*/ COMMENT 'Business KPIs and their audit snapshots';
 
-CREATE TABLE IF NOT EXISTS gold.agg_events_hourly
+CREATE TABLE IF NOT EXISTS gold.agg_events_hourly /*ON CLUSTER*/
 (
     event_date      Date     COMMENT 'UTC date',
     event_hour      UInt8    COMMENT 'UTC hour (0-23)',
@@ -11,12 +12,12 @@ CREATE TABLE IF NOT EXISTS gold.agg_events_hourly
     total_value     Float64  COMMENT 'Sum of event values',
     _batch_id       String   COMMENT 'Run that last aggregated this row'
 )
-ENGINE = ReplacingMergeTree
+ENGINE = /*Replicated*/ReplacingMergeTree
 PARTITION BY toYYYYMM(event_date)
 ORDER BY (event_date, event_hour, category, source)
 COMMENT 'Hourly operational KPI per (event_date, event_hour, category, source)';
 
-CREATE TABLE IF NOT EXISTS gold.rpt_daily_summary
+CREATE TABLE IF NOT EXISTS gold.rpt_daily_summary /*ON CLUSTER*/
 (
     event_date      Date     COMMENT 'UTC date',
     total_events    UInt64   COMMENT 'Events of the day',
@@ -26,12 +27,12 @@ CREATE TABLE IF NOT EXISTS gold.rpt_daily_summary
     avg_value       Float64  COMMENT 'Average event value over all events of the day',
     _batch_id       String   COMMENT 'Run that last aggregated this row'
 )
-ENGINE = ReplacingMergeTree
+ENGINE = /*Replicated*/ReplacingMergeTree
 PARTITION BY toYYYYMM(event_date)
 ORDER BY event_date
 COMMENT 'Daily executive KPI per event_date';
 
-CREATE TABLE IF NOT EXISTS gold.agg_events_hourly_history
+CREATE TABLE IF NOT EXISTS gold.agg_events_hourly_history /*ON CLUSTER*/
 (
     event_date      Date     COMMENT 'UTC date',
     event_hour      UInt8    COMMENT 'UTC hour (0-23)',
@@ -44,12 +45,12 @@ CREATE TABLE IF NOT EXISTS gold.agg_events_hourly_history
     _snapshot_batch String   COMMENT 'Run that took the snapshot before re-aggregating',
     _snapshot_at    DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'When the snapshot was taken'
 )
-ENGINE = MergeTree
+ENGINE = /*Replicated*/MergeTree
 PARTITION BY toYYYYMM(event_date)
 ORDER BY (_snapshot_batch, event_date, event_hour, category, source)
 COMMENT 'Audit trail: gold hourly rows as they were before each batch re-aggregated them';
 
-CREATE TABLE IF NOT EXISTS gold.rpt_daily_summary_history
+CREATE TABLE IF NOT EXISTS gold.rpt_daily_summary_history /*ON CLUSTER*/
 (
     event_date      Date     COMMENT 'UTC date',
     total_events    UInt64   COMMENT 'Events as gold said before the snapshotting batch',
@@ -61,7 +62,7 @@ CREATE TABLE IF NOT EXISTS gold.rpt_daily_summary_history
     _snapshot_batch String   COMMENT 'Run that took the snapshot before re-aggregating',
     _snapshot_at    DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'When the snapshot was taken'
 )
-ENGINE = MergeTree
+ENGINE = /*Replicated*/MergeTree
 PARTITION BY toYYYYMM(event_date)
 ORDER BY (_snapshot_batch, event_date)
 COMMENT 'Audit trail: gold daily rows as they were before each batch re-aggregated them';

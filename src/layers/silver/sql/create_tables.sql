@@ -1,6 +1,7 @@
-CREATE DATABASE IF NOT EXISTS silver COMMENT 'Cleaned, deduplicated facts, the SCD2 user dimension and rejected rows';
+-- One definition for a single node and a cluster: the /*…*/ markers are rendered by src/sql.ts (renderDeployment).
+CREATE DATABASE IF NOT EXISTS silver /*ON CLUSTER*/ COMMENT 'Cleaned, deduplicated facts, the SCD2 user dimension and rejected rows';
 
-CREATE TABLE IF NOT EXISTS silver.fact_events
+CREATE TABLE IF NOT EXISTS silver.fact_events /*ON CLUSTER*/
 (
     event_id        String   COMMENT 'Event id: unique in this table',
     user_name       String   COMMENT 'User who produced the event',
@@ -23,13 +24,13 @@ CREATE TABLE IF NOT EXISTS silver.fact_events
         GROUP BY event_date, user_name
     )
 )
-ENGINE = ReplacingMergeTree
+ENGINE = /*Replicated*/ReplacingMergeTree
 PARTITION BY toYYYYMM(event_date)
 ORDER BY (event_date, event_hour, event_id)
 SETTINGS deduplicate_merge_projection_mode = 'rebuild'
 COMMENT 'Valid events, each event_id once (transform_silver inserts only ids not yet present)';
 
-CREATE TABLE IF NOT EXISTS silver.dim_users
+CREATE TABLE IF NOT EXISTS silver.dim_users /*ON CLUSTER*/
 (
     user_key         UInt64  DEFAULT cityHash64(user_name, valid_from) COMMENT 'Surrogate key: cityHash64(user_name, valid_from), stable across reruns',
     user_name        String  COMMENT 'Natural key',
@@ -45,11 +46,11 @@ CREATE TABLE IF NOT EXISTS silver.dim_users
     _version         UInt64  COMMENT 'Row version: the latest write of a (user_name, valid_from) wins',
     _is_deleted      UInt8   COMMENT '1 marks a version removed by an out-of-order batch'
 )
-ENGINE = ReplacingMergeTree(_version, _is_deleted)
+ENGINE = /*Replicated*/ReplacingMergeTree(_version, _is_deleted)
 ORDER BY (user_name, valid_from)
 COMMENT 'SCD Type 2 user dimension: one current version per user, contiguous history';
 
-CREATE TABLE IF NOT EXISTS silver.quarantine_events
+CREATE TABLE IF NOT EXISTS silver.quarantine_events /*ON CLUSTER*/
 (
     event_id         String  COMMENT 'Event id as delivered (possibly empty)',
     user_name        String  COMMENT 'User name as delivered (possibly empty)',
@@ -63,7 +64,7 @@ CREATE TABLE IF NOT EXISTS silver.quarantine_events
     _row             UInt64  COMMENT 'Position of the row in its bronze batch',
     _quarantined_at  DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'When the row was quarantined'
 )
-ENGINE = ReplacingMergeTree
+ENGINE = /*Replicated*/ReplacingMergeTree
 PARTITION BY toYYYYMM(_window_start)
 ORDER BY (_window_start, _batch_id, _row)
 COMMENT 'Rows rejected at the silver boundary, with the reason; nothing is dropped silently';

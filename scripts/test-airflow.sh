@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The Airflow suite (npm run test:airflow): a real Apache Airflow runs airflow/dags/medallion_etl.py.
+#  1. installs the pinned Airflow (airflow/requirements*.txt) into .venv-airflow/ unless it is already there;
+#  2. builds the TypeScript CLI if dist/ is missing;
+#  3. prepares an isolated AIRFLOW_HOME in a temp dir (sqlite metadata DB, `airflow db migrate`);
+#  4. runs airflow/tests with pytest. Exit status is pytest's; its summary line is printed last.
+# Idempotent; needs only PyPI (first run) and the repository after `npm ci`.
+# Environment: PYTHON (interpreter for the venv, default python3), MEDALLION_AIRFLOW_VENV (venv path),
+# MEDALLION_KEEP_AIRFLOW_HOME=1 (keep the temp AIRFLOW_HOME for inspection); extra arguments go to pytest.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${MEDALLION_AIRFLOW_VENV:-$root/.venv-airflow}"
+python="${PYTHON:-python3}"
+requirements="$root/airflow/requirements-test.txt"
+stamp="$venv/.medallion-requirements"
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+# 1. The pinned Airflow, reinstalled only when the requirement files change.
+wanted="$(cat "$root/airflow/requirements.txt" "$requirements" | sha256sum | cut -d' ' -f1)"
+if [[ ! -x "$venv/bin/airflow" || ! -x "$venv/bin/pytest" || "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]]; then
+  step "Installing the pinned Apache Airflow into ${venv#"$root"/} (once)"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
+  echo "$wanted" >"$stamp"
+fi
+
+# 2. The CLI the DAG runs.
+if [[ ! -f "$root/dist/cli/main.js" ]]; then
+  [[ -d "$root/node_modules" ]] || { echo "node_modules is missing: run npm ci first" >&2; exit 1; }
+  step "Building the TypeScript CLI"
+  (cd "$root" && npm run build --silent)
+fi
+
+# 3. An AIRFLOW_HOME of our own, outside the repository.
+work="$(mktemp -d "${TMPDIR:-/tmp}/medallion-airflow.XXXXXX")"
+if [[ "${MEDALLION_KEEP_AIRFLOW_HOME:-}" == 1 ]]; then
+  echo "AIRFLOW_HOME and test data are kept in $work" >&2
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+# Only this suite's settings: nothing from the caller's Airflow or Medallion configuration.
+while IFS= read -r name; do unset "$name"; done < <(env | grep -oE '^(AIRFLOW_[A-Z0-9_]*|MEDALLION_[A-Z0-9_]*)' || true)
+export AIRFLOW_HOME="$work/airflow-home"
+export AIRFLOW__CORE__DAGS_FOLDER="$root/airflow/dags"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export PYTHONDONTWRITEBYTECODE=1
+export TMPDIR="$work"
+mkdir -p "$AIRFLOW_HOME"
+step "Preparing AIRFLOW_HOME (sqlite metadata DB)"
+if ! "$venv/bin/airflow" db migrate >"$work/db-migrate.log" 2>&1; then
+  tail -n 40 "$work/db-migrate.log" >&2
+  echo "airflow db migrate failed" >&2
+  exit 1
+fi
+
+# 4. The tests. pytest's own summary line is the last line printed.
+step "Running airflow/tests"
+cd "$root"
+set +e
+"$venv/bin/python" -m pytest airflow/tests -p no:cacheprovider --tb=short -ra "$@"
+status=$?
+set -e
+exit "$status"

@@ -60,6 +60,12 @@ describe('the medallion command line', () => {
     assert.equal(failing.code, 1);
     assert.match(failing.stderr, /fault injected by MEDALLION_FAIL_TASK=load_bronze/);
 
+    const marked = await medallion(['fail-run', '--start', '2026-11-20T11:00Z', '--task', 'load_bronze'], env);
+    assert.equal(marked.code, 0, marked.stderr);
+    const status = await medallion(['status', '--json', '--run-id', 'scheduled__2026-11-20T11:00:00+00:00'], env);
+    const [failedRun] = JSON.parse(status.stdout) as { status: string; failed_task: string; error: string }[];
+    assert.deepEqual(failedRun, { ...failedRun, status: 'failed', failed_task: 'load_bronze', error: 'fault injected by MEDALLION_FAIL_TASK=load_bronze' }, 'fail-run takes the error the failed attempt recorded');
+
     const unknown = await medallion(['task', 'no_such_task', '--start', '2026-11-20T11:00Z'], env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /Unknown task "no_such_task"/);

@@ -158,12 +158,14 @@ program
   .requiredOption('--start <time>', 'window start, ISO-8601 UTC', parseHour)
   .requiredOption('--task <task_id>', 'the task that failed')
   .option('--run-id <id>', 'run id (default scheduled__<start>)')
-  .option('--error <message>', 'what went wrong', 'failed under the orchestrator')
+  .option('--error <message>', 'what went wrong, when the task recorded no error of its own', 'failed under the orchestrator')
   .action(async (options: { start: Date; task: string; runId?: string; error: string }) => {
     const config = loadConfig();
     await withEngines(config, async (engines) => {
       const ctx = createContext({ config, engines, windowStart: floorToHour(options.start), ...(options.runId ? { runId: options.runId } : {}) });
-      await markFailed(ctx, options.task, options.error);
+      // The orchestrator's callback does not see the exception; the failed attempt recorded it in benchmark_log.
+      const recorded = await catalog.lastTaskError(await engines.clickhouse(), ctx.runId, options.task).catch(() => undefined);
+      await markFailed(ctx, options.task, recorded ?? options.error);
       out(`run ${ctx.runId} marked failed (${options.task})`);
     });
   });

@@ -132,6 +132,12 @@ export async function taskSucceeded(clickhouse: Warehouse, runId: string, taskNa
   return row?.succeeded === 1;
 }
 
+/** What the task's latest failed attempt recorded, or undefined when none is recorded. */
+export async function lastTaskError(clickhouse: Warehouse, runId: string, taskName: string): Promise<string | undefined> {
+  const [row] = await clickhouse.rows<{ error: string }>(sqlFile(import.meta.url, 'last_task_error'), { run_id: runId, task_name: taskName });
+  return row?.error || undefined;
+}
+
 export interface ValidationRow {
   run_id: string;
   check_name: string;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Airflow suite (npm run test:airflow): a real Apache Airflow runs airflow/dags/medallion_etl.py.
 #  1. installs the pinned Airflow (airflow/requirements*.txt) into .venv-airflow/ unless it is already there;
-#  2. builds the TypeScript CLI if dist/ is missing;
+#  2. builds the TypeScript CLI (dist/);
 #  3. prepares an isolated AIRFLOW_HOME in a temp dir (sqlite metadata DB, `airflow db migrate`);
 #  4. runs airflow/tests with pytest. Exit status is pytest's; its summary line is printed last.
 # Idempotent; needs only PyPI (first run) and the repository after `npm ci`.
@@ -27,11 +27,10 @@ if [[ ! -x "$venv/bin/airflow" || ! -x "$venv/bin/pytest" || "$(cat "$stamp" 2>/
 fi
 
 # 2. The CLI the DAG runs.
-if [[ ! -f "$root/dist/cli/main.js" ]]; then
-  [[ -d "$root/node_modules" ]] || { echo "node_modules is missing: run npm ci first" >&2; exit 1; }
-  step "Building the TypeScript CLI"
-  (cd "$root" && npm run build --silent)
-fi
+# Always rebuilt (a few seconds): the DAG runs dist/, which must be the code under test, not an older build.
+[[ -d "$root/node_modules" ]] || { echo "node_modules is missing: run npm install first" >&2; exit 1; }
+step "Building the TypeScript CLI"
+(cd "$root" && npm run build --silent)
 
 # 3. An AIRFLOW_HOME of our own, outside the repository.
 work="$(mktemp -d "${TMPDIR:-/tmp}/medallion-airflow.XXXXXX")"
@@ -59,7 +58,7 @@ fi
 step "Running airflow/tests"
 cd "$root"
 set +e
-"$venv/bin/python" -m pytest airflow/tests -p no:cacheprovider --tb=short -ra "$@"
+"$venv/bin/python" -m pytest -p no:cacheprovider --tb=short -ra "${@:-airflow/tests}"
 status=$?
 set -e
 exit "$status"

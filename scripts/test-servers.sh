@@ -28,17 +28,11 @@ as_pg_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-wait_for_port() { # port, seconds
-  local deadline=$((SECONDS + $2))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
-
-wait_for_port_closed() { # port, seconds
-  local deadline=$((SECONDS + $2))
-  while (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+wait_for_port() { # port, seconds, [open|closed] (default open)
+  local deadline=$((SECONDS + $2)) want=${3:-open} state
+  while :; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then state=open; else state=closed; fi
+    [ "$state" = "$want" ] && return 0
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 0.1
   done
@@ -78,7 +72,7 @@ stop_s3() {
     kill -9 "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != Z ]; do sleep 0.05; done
     rm -f "$WORK/s3.pid"
-    wait_for_port_closed "$S3_PORT" 10 || true
+    wait_for_port "$S3_PORT" 10 closed || true
   fi
 }
 

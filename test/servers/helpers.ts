@@ -11,9 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
-import { loadConfig, type Config } from '../../src/config.js';
-import { openEngines, type Engines } from '../../src/engines/index.js';
-import { runWindow, type RunOptions, type RunOutcome } from '../../src/pipeline/runner.js';
+import type { Config } from '../../src/config.js';
+import type { Engines } from '../../src/engines/index.js';
+import { openTestPipeline, type TestPipeline } from '../helpers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HOUR = 3_600_000;
@@ -71,28 +71,11 @@ export function baseEnv(): NodeJS.ProcessEnv {
 }
 
 /** A pipeline in this process: embedded ClickHouse in a fresh MEDALLION_HOME, targets from `env`. */
-export interface ServerPipeline {
-  home: string;
-  config: Config;
-  engines: Engines;
-  run(windowStart: Date, options?: Partial<RunOptions>): Promise<RunOutcome>;
-  close(): Promise<void>;
-}
+/** The same pipeline as the embedded suites use, pointed at the servers by `env`. */
+export type ServerPipeline = TestPipeline;
 
-export async function openPipeline(env: Record<string, string>): Promise<ServerPipeline> {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'medallion-servers-test-'));
-  const config = loadConfig({ MEDALLION_HOME: home, MEDALLION_EVENTS_PER_HOUR: EVENTS_PER_HOUR, MEDALLION_TASK_RETRIES: '1', MEDALLION_RETRY_DELAY_MS: '50', ...env });
-  const engines = await openEngines(config);
-  return {
-    home,
-    config,
-    engines,
-    run: (windowStart, options = {}) => runWindow({ config, engines, windowStart, ...options }),
-    async close() {
-      await engines.close();
-      await rm(home, { recursive: true, force: true });
-    },
-  };
+export function openPipeline(env: Record<string, string>): Promise<ServerPipeline> {
+  return openTestPipeline({ MEDALLION_EVENTS_PER_HOUR: EVENTS_PER_HOUR, MEDALLION_RETRY_DELAY_MS: '50', ...env });
 }
 
 type Row = Record<string, unknown>;

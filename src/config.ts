@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseKillAt } from './faults.js';
 
 /** A SQL identifier that may be placed into DDL: validated here, never taken from data. */
 const identifier = z
@@ -63,6 +64,8 @@ const environmentSchema = z.object({
   MEDALLION_FRAMEWORK: z.string().min(1).default('medallion-ts'),
   /** Fault injection for drills and tests: the named task fails on every attempt. */
   MEDALLION_FAIL_TASK: z.string().optional(),
+  /** Crash drill: the process SIGKILLs itself at <point>[#n] (see src/faults.ts). */
+  MEDALLION_KILL_AT: z.string().refine((spec) => parseKillAt(spec) !== undefined, 'must be <point>[#n], e.g. after:transform_silver#2 or mid:load_aurora').optional(),
 });
 
 export interface Config {
@@ -78,6 +81,8 @@ export interface Config {
   lockTimeoutMs: number;
   framework: string;
   failTask?: string;
+  /** Crash drill (tests): where the process kills itself. */
+  killAt?: { point: string; occurrence: number };
 }
 
 export interface PostgresTls {
@@ -137,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     lockTimeoutMs: e.MEDALLION_LOCK_TIMEOUT_MS,
     framework: e.MEDALLION_FRAMEWORK,
     ...(e.MEDALLION_FAIL_TASK ? { failTask: e.MEDALLION_FAIL_TASK } : {}),
+    ...(e.MEDALLION_KILL_AT ? { killAt: parseKillAt(e.MEDALLION_KILL_AT) } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, describeTargets, loadConfig, maskSecrets, type Config } from '../config.js';
 import { openEngines, type Engines } from '../engines/index.js';
+import { armKillAt } from '../faults.js';
 import * as catalog from '../layers/catalog/repository.js';
 import { PIPELINE, findTask } from '../pipeline/graph.js';
 import { createContext, floorToHour, markFailed, runRange, runTaskAttempt, type RunEvent, type RunOutcome } from '../pipeline/runner.js';
@@ -38,6 +39,7 @@ function sourceOverrides(options: { eventsPerHour?: number; seed?: number }) {
 }
 
 async function withEngines<T>(config: Config, work: (engines: Engines) => Promise<T>): Promise<T> {
+  armKillAt(config.killAt);
   const engines = await openEngines(config);
   try {
     return await work(engines);

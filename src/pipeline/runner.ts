@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { maskSecrets } from '../config.js';
 import type { Engines } from '../engines/index.js';
+import { faultPoint } from '../faults.js';
 import { toBatch } from '../layers/batch.js';
 import * as catalog from '../layers/catalog/repository.js';
 import { defaultRunId, type RunContext, type TaskResult } from './context.js';
@@ -46,9 +47,12 @@ export async function runTaskAttempt(task: TaskDefinition, ctx: RunContext, atte
   const startedAt = new Date();
   const started = performance.now();
   let outcome: { result?: TaskResult; error?: Error };
+  faultPoint(`before:${task.id}`);
   try {
     if (ctx.config.failTask === task.id) throw new Error(`fault injected by MEDALLION_FAIL_TASK=${task.id}`);
     outcome = { result: await task.run(ctx) };
+    // The work is done but not yet recorded as done: the most hostile moment of a boundary.
+    faultPoint(`after:${task.id}`);
   } catch (error) {
     outcome = { error: error instanceof Error ? error : new Error(String(error)) };
   }

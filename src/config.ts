@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseKillAt } from './faults.js';
+import { displayUrl, holdsSecrets, maskSecrets, parseUrl, registerSecrets, secretsOfEnvironment } from './secrets.js';
+import { isTaskId, TASK_IDS } from './task-ids.js';
 
 /** A SQL identifier that may be placed into DDL: validated here, never taken from data. */
 const identifier = z
@@ -22,16 +24,14 @@ const nonNegativeInt = (max: number) =>
     .min(0, 'must be 0 or more')
     .max(max, `must be at most ${max}`);
 
+/** Parsed as the clients parse it (src/secrets.ts): a login or password with `@ / : ? #` unencoded is refused. */
 const urlWithScheme = (schemes: string[]) =>
   z
     .string()
-    .refine((value) => {
-      try {
-        return schemes.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}`);
+    .refine(
+      (value) => schemes.includes(parseUrl(value)?.protocol ?? ''),
+      `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}, with @ / : ? # % and spaces in the login and password percent-encoded`,
+    );
 
 /**
  * A ClickHouse cluster name from the server's remote_servers, or a macro such as {cluster}: rendered into
@@ -63,9 +63,9 @@ const environmentSchema = z.object({
   MEDALLION_LOCK_TIMEOUT_MS: nonNegativeInt(3_600_000).default(120_000),
   MEDALLION_FRAMEWORK: z.string().min(1).default('medallion-ts'),
   /** Fault injection for drills and tests: the named task fails on every attempt. */
-  MEDALLION_FAIL_TASK: z.string().optional(),
+  MEDALLION_FAIL_TASK: z.string().refine(isTaskId, `must be a task id: ${TASK_IDS.join(', ')}`).optional(),
   /** Crash drill: the process SIGKILLs itself at <point>[#n] (see src/faults.ts). */
-  MEDALLION_KILL_AT: z.string().refine((spec) => parseKillAt(spec) !== undefined, 'must be <point>[#n], e.g. after:transform_silver#2 or mid:load_aurora').optional(),
+  MEDALLION_KILL_AT: z.string().refine((spec) => parseKillAt(spec) !== undefined, 'must be <point>[#n] with a point before:<task>, after:<task> or mid:<task> (see src/faults.ts), e.g. after:transform_silver#2').optional(),
 });
 
 export interface Config {
@@ -93,7 +93,7 @@ export interface PostgresTls {
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
-    super(`Invalid configuration: ${variable} ${problem}`);
+    super(maskSecrets(`Invalid configuration: ${variable} ${problem}`));
     this.name = 'ConfigError';
   }
 }
@@ -115,14 +115,19 @@ function parseLake(value: string | undefined, home: string, endpoint: string | u
 /** Reads and validates the configuration; the first invalid variable stops with its name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof z.input<typeof environmentSchema>, string>> = {}): Config {
   const raw = { ...pickDefined(env), ...pickDefined(overrides) };
+  // Known before anything can fail, so that every message from here on is redacted (see src/secrets.ts).
+  registerSecrets([...secretsOfEnvironment(process.env), ...secretsOfEnvironment(env), ...secretsOfEnvironment(raw)]);
   const parsed = environmentSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'configuration');
-    throw new ConfigError(variable, `${issue?.message ?? 'is invalid'} (got ${JSON.stringify(maskSecrets(String(raw[variable] ?? '')))})`);
+    const value = String(raw[variable] ?? '');
+    // A URL is shown parsed, its password masked (or not at all when it does not parse), never as given.
+    throw new ConfigError(variable, `${issue?.message ?? 'is invalid'} (got ${JSON.stringify(holdsSecrets(variable) ? displayUrl(value) : value)})`);
   }
   const e = parsed.data;
   const home = path.resolve(e.MEDALLION_HOME);
+  checkHomeIsDirectory(home);
   if (e.MEDALLION_CLICKHOUSE_CLUSTER && !e.MEDALLION_CLICKHOUSE_URL) {
     throw new ConfigError('MEDALLION_CLICKHOUSE_CLUSTER', 'needs MEDALLION_CLICKHOUSE_URL (the embedded engine is a single node)');
   }
@@ -146,12 +151,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
 }
 
+/** MEDALLION_HOME must be a directory, or creatable as one: its nearest existing ancestor is a directory. */
+function checkHomeIsDirectory(home: string): void {
+  for (let candidate = home; ; candidate = path.dirname(candidate)) {
+    let stats;
+    try {
+      stats = statSync(candidate);
+    } catch {
+      if (path.dirname(candidate) === candidate) return;
+      continue;
+    }
+    if (stats.isDirectory()) return;
+    const where = candidate === home ? 'is' : `is inside ${JSON.stringify(candidate)}, which is`;
+    throw new ConfigError('MEDALLION_HOME', `must be a directory, but ${JSON.stringify(home)} ${where} a file`);
+  }
+}
+
 /** TLS set by variables: one place only, so the URL's sslmode can never silently override it (pg lets it). */
 function parsePostgresTls(url: string | undefined, mode: PostgresSslMode | undefined, rootCertFile: string | undefined): PostgresTls | undefined {
   if (!mode && !rootCertFile) return undefined;
   const variable = mode ? 'MEDALLION_POSTGRES_SSLMODE' : 'MEDALLION_POSTGRES_SSLROOTCERT';
   if (!url) throw new ConfigError(variable, 'needs MEDALLION_POSTGRES_URL (the embedded PostgreSQL has no network connection)');
-  const inUrl = [...new URL(url).searchParams.keys()].filter((key) => /^(ssl|sslmode|sslrootcert|sslcert|sslkey|uselibpqcompat)$/.test(key));
+  const inUrl = [...(parseUrl(url)?.searchParams.keys() ?? [])].filter((key) => /^(ssl|sslmode|sslrootcert|sslcert|sslkey|uselibpqcompat)$/.test(key));
   if (inUrl.length > 0) throw new ConfigError(variable, `conflicts with ${inUrl.join(', ')} in MEDALLION_POSTGRES_URL: set TLS in one place`);
   if (rootCertFile && !existsSync(rootCertFile)) throw new ConfigError('MEDALLION_POSTGRES_SSLROOTCERT', `names a file that does not exist (got ${JSON.stringify(rootCertFile)})`);
   if (rootCertFile && mode === 'disable') throw new ConfigError('MEDALLION_POSTGRES_SSLROOTCERT', 'is set while MEDALLION_POSTGRES_SSLMODE=disable');
@@ -167,28 +188,21 @@ function pickDefined(values: Record<string, string | undefined>): Record<string,
   return picked;
 }
 
-/**
- * Replaces the password of every URL in a text by ***, and the value of URL parameters that carry a
- * secret (password=, access_token=, …): for log lines and error messages.
- */
-export function maskSecrets(text: string): string {
-  return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]+@/gi, '$1***@')
-    .replace(/([?&](?:password|passwd|pwd|access_token|token|secret|sslpassword|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s"']+/gi, '$1***');
-}
+/** Redacts the configuration's secrets from a text (kept here for the modules that import it from config). */
+export { maskSecrets };
 
 /** A one-line description of where each engine points, safe to print. */
 export function describeTargets(config: Config): Record<string, string> {
   const { clickhouse, postgres, lake } = config;
   return {
     clickhouse: clickhouse.mode === 'server'
-      ? `${maskSecrets(clickhouse.url)}${clickhouse.cluster ? ` (cluster ${clickhouse.cluster}, replicated tables)` : ''}`
+      ? `${displayUrl(clickhouse.url)}${clickhouse.cluster ? ` (cluster ${clickhouse.cluster}, replicated tables)` : ''}`
       : `chDB (embedded) at ${clickhouse.path}`,
     postgres: postgres.mode === 'server'
-      ? `${maskSecrets(postgres.url)}${postgres.tls ? ` (sslmode ${postgres.tls.mode}${postgres.tls.rootCertFile ? `, CA ${postgres.tls.rootCertFile}` : ''})` : ''}`
+      ? `${displayUrl(postgres.url)}${postgres.tls ? ` (sslmode ${postgres.tls.mode}${postgres.tls.rootCertFile ? `, CA ${postgres.tls.rootCertFile}` : ''})` : ''}`
       : `PGlite (embedded) at ${postgres.path}`,
     lake: lake.mode === 's3'
-      ? `s3://${lake.bucket}/${lake.prefix}${lake.endpoint ? ` at ${maskSecrets(lake.endpoint)}` : ''}`
+      ? `s3://${lake.bucket}/${lake.prefix}${lake.endpoint ? ` at ${displayUrl(lake.endpoint)}` : ''}`
       : `directory ${lake.path}`,
   };
 }

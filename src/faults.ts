@@ -8,6 +8,8 @@
  * `mid:<task>` points the writes declare with {@link faultPoint} / {@link killWhileRunning}.
  */
 
+import { TASK_IDS } from './task-ids.js';
+
 /** The points inside writes; the runner adds before:/after: for every task. */
 export const MID_POINTS = ['mid:load_bronze', 'mid:transform_silver', 'mid:snapshot_gold_history', 'mid:export_gold_to_s3', 'mid:load_aurora'] as const;
 
@@ -19,10 +21,13 @@ interface Armed {
 
 let armed: Armed | undefined;
 
-/** Parses `<point>[#<n>]`; undefined when the text is not of that form. */
+/** Every point a drill can name. */
+export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS];
+
+/** Parses `<point>[#<n>]`; undefined when the text is not of that form or names no known point. */
 export function parseKillAt(spec: string): { point: string; occurrence: number } | undefined {
-  const match = /^([a-z_]+:[a-z_]+)(?:#([1-9]\d{0,3}))?$/.exec(spec);
-  if (!match) return undefined;
+  const match = /^([a-z_]+:[a-z0-9_]+)(?:#([1-9]\d{0,3}))?$/.exec(spec);
+  if (!match || !KILL_POINTS.includes(match[1]!)) return undefined;
   return { point: match[1]!, occurrence: match[2] ? Number(match[2]) : 1 };
 }
 

@@ -4,7 +4,7 @@ const cache = new Map<string, string>();
 
 /**
  * Reads a statement from the `sql/` folder beside the repository that runs it.
- * `{{name}}` placeholders take identifiers from validated configuration only; values are always bound
+ * `{{name}}` placeholders take identifiers from validated configuration only, rendered double-quoted; values are always bound
  * as query parameters ({name:Type} for ClickHouse, $n for PostgreSQL).
  */
 export function sqlFile(moduleUrl: string, name: string, identifiers: Record<string, string> = {}): string {
@@ -17,7 +17,8 @@ export function sqlFile(moduleUrl: string, name: string, identifiers: Record<str
   return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = identifiers[key];
     if (value === undefined || !/^[a-z_][a-z0-9_]*$/.test(value)) throw new Error(`SQL ${name}: no valid identifier for {{${key}}}`);
-    return value;
+    // Quoted, so that a reserved word (a schema named "select" or "user") is still a name.
+    return `"${value}"`;
   });
 }
 
@@ -43,7 +44,7 @@ export interface Deployment {
 const ON_CLUSTER = /[ \t]*\/\*ON CLUSTER\*\//g;
 const REPLICATED = /\/\*Replicated\*\//g;
 const CLUSTER_NAME = /^(?:[A-Za-z_][A-Za-z0-9_.-]{0,127}|\{[A-Za-z_][A-Za-z0-9_]{0,62}\})$/;
-const CREATES_OBJECT = /^\s*(?:--[^\n]*\n\s*)*CREATE\s+(?:DATABASE|TABLE)\b/i;
+const CREATES_OBJECT = /^\s*(?:--[^\n]*\n\s*)*(?:CREATE\s+(?:DATABASE|TABLE)|ALTER\s+TABLE)\b/i;
 const MERGE_TREE_ENGINE = /\bENGINE\s*=\s*(?!\/\*Replicated\*\/)\w*MergeTree\b/i;
 
 /**

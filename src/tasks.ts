@@ -3,12 +3,13 @@
  */
 import * as bronze from './layers/bronze/repository.js';
 import * as catalog from './layers/catalog/repository.js';
+import * as lakeDelivery from './layers/delivery/lake.js';
 import * as delivery from './layers/delivery/repository.js';
 import * as gold from './layers/gold/repository.js';
 import * as silver from './layers/silver/repository.js';
 import type { RunContext, TaskResult } from './pipeline/context.js';
 import { describeFailures } from './quality/checks.js';
-import { compareDeliveredTotals } from './quality/delivery-validation.js';
+import { checkLakePartitionFiles, compareDeliveredTotals } from './quality/delivery-validation.js';
 import { describeAccounting, verifyBatch } from './quality/gate.js';
 import { expectedRows, generateInto } from './sources/synthetic.js';
 
@@ -67,17 +68,18 @@ export async function transformSilver(ctx: RunContext): Promise<TaskResult> {
 
 export async function updateDimUsers(ctx: RunContext): Promise<TaskResult> {
   const change = await silver.updateDimUsers(await ctx.engines.clickhouse(), ctx.batch);
-  return result(`${change.users} users: ${change.opened} versions opened, ${change.updated} updated`, change.users, change.opened + change.updated, {
+  return result(`${change.users} users: ${change.opened} versions open at this window, ${change.closed} closed (${change.written} rows written)`, change.users, change.written, {
     dim_users_new: change.opened,
-    dim_users_updated: change.updated,
+    dim_users_updated: change.closed,
   });
 }
 
 export async function snapshotGoldHistory(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  // At most once per batch: a rerun would otherwise record this batch's own aggregation as "before".
-  const existing = await gold.countSnapshots(clickhouse, ctx.batch);
-  if (existing > 0 || (await catalog.taskSucceeded(clickhouse, ctx.runId, 'snapshot_gold_history'))) {
+  // At most once per batch: a rerun would otherwise record this batch's own aggregation as "before". The
+  // task's recorded success is the completion marker; without it, a partial snapshot is completed.
+  if (await catalog.taskSucceeded(clickhouse, ctx.runId, 'snapshot_gold_history')) {
+    const existing = await gold.countSnapshots(clickhouse, ctx.batch);
     return result(`history already snapshotted for this batch (${existing} rows)`, 0, 0, { history_rows: existing });
   }
   const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
@@ -115,8 +117,13 @@ export async function exportGoldToS3(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
   const lake = await ctx.engines.lake();
-  const written = await delivery.exportToLake(clickhouse, lake, touched);
-  return result(`${written.files} partitions (${written.bytes} bytes) written to ${lake.location}`, written.files, written.files, { lake_files: written.files, lake_bytes: written.bytes });
+  const written = await lakeDelivery.exportToLake(clickhouse, lake, touched);
+  const swept = written.swept.length > 0 ? `; ${written.swept.length} leftovers of killed writers swept (${written.swept.join(', ')})` : '';
+  return result(`${written.files} partitions (${written.bytes} bytes) written to ${lake.location}${swept}`, written.files, written.files, {
+    lake_files: written.files,
+    lake_bytes: written.bytes,
+    lake_swept: written.swept.length,
+  });
 }
 
 export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
@@ -134,11 +141,11 @@ export async function validateDelivery(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
   const targets = { clickhouse, postgres: await ctx.engines.postgres(), lake: await ctx.engines.lake(), schema: ctx.config.postgresSchema };
-  const checks = await compareDeliveredTotals(targets, ctx.runId, touched);
+  const checks = [...(await compareDeliveredTotals(targets, ctx.runId, touched)), ...(await checkLakePartitionFiles(targets.lake, ctx.runId, touched))];
   await catalog.recordValidations(clickhouse, checks);
   const failures = describeFailures(checks);
   if (failures.length > 0) throw new Error(`Delivery validation failed, ${failures.length} differences: ${failures.join('; ')}`);
-  return result(`${checks.length} checks passed: ClickHouse = PostgreSQL = lake on ${touched.hours.length} hours and ${touched.dates.length} dates`, checks.length, checks.length, { checks: checks.length });
+  return result(`${checks.length} checks passed: ClickHouse = PostgreSQL = lake on ${touched.hours.length} hours and ${touched.dates.length} dates, each lake partition holds only its part file`, checks.length, checks.length, { checks: checks.length });
 }
 
 export async function completePipelineRun(ctx: RunContext): Promise<TaskResult> {

@@ -66,6 +66,13 @@ describe('the medallion command line', () => {
     const [failedRun] = JSON.parse(status.stdout) as { status: string; failed_task: string; error: string }[];
     assert.deepEqual(failedRun, { ...failedRun, status: 'failed', failed_task: 'load_bronze', error: 'fault injected by MEDALLION_FAIL_TASK=load_bronze' }, 'fail-run takes the error the failed attempt recorded');
 
+    // A run that succeeded is never turned into a failure on request.
+    const refused = await medallion(['fail-run', '--start', '2026-11-20T10:00Z', '--task', 'load_bronze'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Run scheduled__2026-11-20T10:00:00\+00:00 succeeded; refusing to mark it failed/);
+    const stillSucceeded = await medallion(['status', '--json', '--run-id', 'scheduled__2026-11-20T10:00:00+00:00'], env);
+    assert.equal((JSON.parse(stillSucceeded.stdout) as { status: string }[])[0]!.status, 'success');
+
     const unknown = await medallion(['task', 'no_such_task', '--start', '2026-11-20T11:00Z'], env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /Unknown task "no_such_task"/);
@@ -76,7 +83,7 @@ describe('the medallion command line', () => {
     try {
       const result = await medallion(['status'], { ...env, MEDALLION_LOCK_TIMEOUT_MS: '500' });
       assert.equal(result.code, 1);
-      assert.match(result.stderr, new RegExp(`held by another process \\(\\{"pid":${process.pid}`));
+      assert.match(result.stderr, new RegExp(`MEDALLION_HOME ${home} is held by pid ${process.pid} on `));
       assert.match(result.stderr, /MEDALLION_LOCK_TIMEOUT_MS/);
     } finally {
       await engines.close();

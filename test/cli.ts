@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process (e.g. SIGKILL from a crash drill), or null when it exited. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -18,6 +20,60 @@ export function medallion(args: readonly string[], env: Record<string, string> =
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/** A medallion process running in the background, its stderr watched line by line. */
+export interface RunningCli {
+  child: ChildProcess;
+  pid: number;
+  /** performance.now() of this process when the child was spawned. */
+  spawnedAt: number;
+  /** The first stderr line matching `pattern` and when it arrived (performance.now()); rejects if the process ends first. */
+  line(pattern: RegExp): Promise<{ text: string; at: number }>;
+  /** The process's end, and when it was seen (performance.now()). */
+  done: Promise<CliResult & { endedAt: number }>;
+}
+
+/** Starts the medallion CLI from source, as {@link medallion} does, without waiting for it. */
+export function startMedallion(args: readonly string[], env: Record<string, string> = {}, baseEnv: NodeJS.ProcessEnv = process.env): RunningCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const spawnedAt = performance.now();
+  const lines: { text: string; at: number }[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: { text: string; at: number }) => void }[] = [];
+  let stdout = '';
+  let stderr = '';
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const at = performance.now();
+    stderr += chunk.toString();
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop()!;
+    for (const text of parts) {
+      lines.push({ text, at });
+      for (const waiter of waiters.filter((candidate) => candidate.pattern.test(text))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve({ text, at });
+      }
+    }
+  });
+  const done = new Promise<CliResult & { endedAt: number }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, endedAt: performance.now() }));
+  });
+  return {
+    child,
+    pid: child.pid!,
+    spawnedAt,
+    done,
+    line: (pattern) =>
+      new Promise((resolve, reject) => {
+        const seen = lines.find((line) => pattern.test(line.text));
+        if (seen) return resolve(seen);
+        waiters.push({ pattern, resolve });
+        void done.then((result) => reject(new Error(`the process ended (${result.code ?? result.signal}) before printing ${pattern}:\n${result.stderr}`)));
+      }),
+  };
 }

@@ -16,7 +16,7 @@ export interface TestPipeline {
   config: Config;
   engines: Engines;
   run(windowStart: Date, options?: Partial<RunOptions>): Promise<RunOutcome>;
-  runRange(from: Date, to: Date): Promise<RunOutcome[]>;
+  runRange(from: Date, to: Date, options?: { redo?: boolean }): Promise<RunOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -29,7 +29,7 @@ export async function openTestPipeline(env: Record<string, string> = {}): Promis
     config,
     engines,
     run: (windowStart, options = {}) => runWindow({ config, engines, windowStart, ...options }),
-    runRange: (from, to) => runRange({ config, engines, from, to }),
+    runRange: (from, to, options = {}) => runRange({ config, engines, from, to, ...options }),
     async close() {
       await engines.close();
       await rm(home, { recursive: true, force: true });

@@ -48,7 +48,7 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Connection, CronDataIntervalTimetable, Variable
@@ -121,16 +121,28 @@ def _connection(variable_with_id: str, default_id: str) -> Connection | None:
         return None
 
 
-def _credentials(conn: Connection, default_login: str = "") -> str:
-    """`user:password@` for a URL. Airflow masks the password itself; its URL-encoded form is masked here."""
-    login = conn.login or (default_login if conn.password else "")
+def secret_forms(secret: str) -> set[str]:
+    """Every form in which a password can be printed: as is, percent-encoded (in a URL's userinfo, path or
+    query), form-encoded, and escaped inside JSON (rendered fields are stored as JSON)."""
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret, safe=""), json.dumps(secret)[1:-1]}
+
+
+def url_credentials(login: str | None, password: str | None, default_login: str = "") -> str:
+    """`login:password@` for a URL, both percent-encoded with nothing left safe, so `@ / : % # ?` and spaces
+    stay inside them (the CLI refuses a URL whose login or password holds them unencoded). The password is
+    registered with Airflow's masker in every form it can appear in before the URL exists anywhere."""
+    login = login or (default_login if password else "")
     if not login:
         return ""
-    if not conn.password:
+    if not password:
         return f"{quote(login, safe='')}@"
-    encoded = quote(conn.password, safe="")
-    mask_secret(encoded)
-    return f"{quote(login, safe='')}:{encoded}@"
+    for form in secret_forms(password):
+        mask_secret(form)
+    return f"{quote(login, safe='')}:{quote(password, safe='')}@"
+
+
+def _credentials(conn: Connection, default_login: str = "") -> str:
+    return url_credentials(conn.login, conn.password, default_login)
 
 
 def _truthy(value: Any) -> bool:

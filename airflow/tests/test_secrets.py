@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 import pytest
 
 from harness import DAG_FILE, Airflow, DagRun, free_port
 
 LOGICAL_DATE = "2026-11-23T18:00:00+00:00"
-CLICKHOUSE_PASSWORD = "Ch-S3cret-pw-4711"
-POSTGRES_PASSWORD = "Pg/S3cret+pw:0815"  # characters that URL-encoding changes
+# Characters that break a URL unless encoded (@ / : % # ? and a space), and an Azure-style login user@server.
+CLICKHOUSE_PASSWORD = "Ch@S3cret/pw#4711 %:?"
+POSTGRES_LOGIN = "etl@medallion-srv"
+POSTGRES_PASSWORD = "Pg/S3c@ret+pw:08#15 %?x"
+
+# Logins and passwords the DAG must carry into a URL intact, and mask in every form.
+AWKWARD_CREDENTIALS = [
+    ("etl@myserver", "SECRETpw-Zq01"),
+    ("bi", "Tr0ub@dor-Zq02"),
+    ("bi", "Sl4sh/ed-Zq03"),
+    ("bi", "C0l0n:P4ss:Zq04"),
+    ("bi", "100%pure-Zq05"),
+    ("bi", "H4sh#tag-Zq06"),
+    ("bi", "Qu3ry?Pw=&-Zq07"),
+    ("bi", "Two Words+Zq08"),
+    ("us er/x:y", "p%40already-encoded-Zq09"),
+    ("medallion", 'qu"ote\\back-Zq10'),
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +45,7 @@ def run_with_connections(airflow: Airflow, tmp_path_factory: pytest.TempPathFact
             "conn_type": "postgres",
             "host": "127.0.0.1",
             "port": port,
-            "login": "etl",
+            "login": POSTGRES_LOGIN,
             "password": POSTGRES_PASSWORD,
             "schema": "analytics",
             "extra": {"sslmode": "disable"},
@@ -43,8 +59,13 @@ def run_with_connections(airflow: Airflow, tmp_path_factory: pytest.TempPathFact
     return airflow.dags_test(LOGICAL_DATE, env)
 
 
+def forms(secret: str) -> set[str]:
+    """A secret as written, percent-encoded (two ways), form-encoded and JSON-escaped."""
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret, safe=""), json.dumps(secret)[1:-1]}
+
+
 def secrets() -> list[str]:
-    return [CLICKHOUSE_PASSWORD, POSTGRES_PASSWORD, quote(POSTGRES_PASSWORD, safe=""), quote(CLICKHOUSE_PASSWORD, safe="")]
+    return sorted(forms(CLICKHOUSE_PASSWORD) | forms(POSTGRES_PASSWORD))
 
 
 def test_tasks_used_the_connections_from_airflow(airflow: Airflow, run_with_connections: DagRun, port: int) -> None:
@@ -56,7 +77,7 @@ def test_tasks_used_the_connections_from_airflow(airflow: Airflow, run_with_conn
     )
     env = json.loads(rendered["rendered_fields"])["env"]
     assert env["MEDALLION_CLICKHOUSE_URL"] == f"http://medallion:***@127.0.0.1:{port}"
-    assert env["MEDALLION_POSTGRES_URL"] == f"postgresql://etl:***@127.0.0.1:{port}/analytics?sslmode=disable"
+    assert env["MEDALLION_POSTGRES_URL"] == f"postgresql://etl%40medallion-srv:***@127.0.0.1:{port}/analytics?sslmode=disable"
     # The CLI went to those servers (and says so in the task log, with the password masked).
     assert f"http://medallion:***@127.0.0.1:{port}" in run_with_connections.output
     assert f"ECONNREFUSED 127.0.0.1:{port}" in run_with_connections.output
@@ -103,3 +124,50 @@ def test_airflow_masks_a_connection_password_printed_by_a_task(airflow: Airflow,
     assert done.returncode == 0, output[-3000:]
     assert "password is ***" in output
     assert CLICKHOUSE_PASSWORD not in output
+
+
+# Imports the DAG file as a module, records what it hands to mask_secret, and builds URL credentials.
+URL_CREDENTIALS = """
+import importlib.util, json
+spec = importlib.util.spec_from_file_location("medallion_etl_under_test", {dag_file!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+built = []
+for login, password in {cases!r}:
+    masked = []
+    module.mask_secret = masked.append
+    built.append({{"credentials": module.url_credentials(login, password), "masked": masked}})
+print(json.dumps(built))
+"""
+
+
+@pytest.fixture(scope="module")
+def built_credentials(airflow: Airflow) -> list[dict]:
+    return airflow.python(URL_CREDENTIALS.format(dag_file=str(DAG_FILE), cases=AWKWARD_CREDENTIALS))
+
+
+@pytest.mark.parametrize("index", range(len(AWKWARD_CREDENTIALS)))
+def test_awkward_logins_and_passwords_are_percent_encoded_into_the_url(built_credentials: list[dict], index: int) -> None:
+    login, password = AWKWARD_CREDENTIALS[index]
+    credentials = built_credentials[index]["credentials"]
+    # One `:` between login and password, one `@` at the end; no other delimiter left unencoded.
+    assert credentials.endswith("@") and credentials.count("@") == 1 and credentials.count(":") == 1, credentials
+    assert not set("/#? ") & set(credentials), credentials
+    url = urlsplit(f"postgresql://{credentials}db.example.com:5432/analytics")
+    # The URL reads back as exactly the login and password, with the host and port where they belong.
+    assert (unquote(url.username or ""), unquote(url.password or "")) == (login, password)
+    assert (url.hostname, url.port, url.path) == ("db.example.com", 5432, "/analytics")
+
+
+@pytest.mark.parametrize("index", range(len(AWKWARD_CREDENTIALS)))
+def test_every_form_of_a_password_is_registered_with_airflows_masker(built_credentials: list[dict], index: int) -> None:
+    _, password = AWKWARD_CREDENTIALS[index]
+    masked = set(built_credentials[index]["masked"])
+    assert forms(password) <= masked
+    # What the URL holds is among them.
+    assert built_credentials[index]["credentials"].split(":", 1)[1][:-1] in masked
+
+
+def test_a_login_without_a_password_is_encoded_and_nothing_is_masked(airflow: Airflow) -> None:
+    [built] = airflow.python(URL_CREDENTIALS.format(dag_file=str(DAG_FILE), cases=[("etl@srv", None)]))
+    assert built == {"credentials": "etl%40srv@", "masked": []}

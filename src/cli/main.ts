@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, describeTargets, loadConfig, maskSecrets, type Config } from '../config.js';
+import { ConfigError, describeTargets, loadConfig, type Config } from '../config.js';
 import { openEngines, type Engines } from '../engines/index.js';
 import { armKillAt } from '../faults.js';
 import * as catalog from '../layers/catalog/repository.js';
 import { PIPELINE, findTask } from '../pipeline/graph.js';
-import { createContext, floorToHour, markFailed, runRange, runTaskAttempt, type RunEvent, type RunOutcome } from '../pipeline/runner.js';
+import { createContext, failRunOnRequest, floorToHour, runRange, runTaskAttempt, type RunEvent, type RunOutcome } from '../pipeline/runner.js';
+import { maskSecrets } from '../secrets.js';
 import { formatDuration, formatTable, toCsv } from './format.js';
 import { printSummary } from './summary.js';
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const err = (text: string) => process.stderr.write(`${text}\n`);
+// Everything the CLI prints passes through maskSecrets: no secret of the configuration reaches a terminal or a task log.
+const out = (text: string) => process.stdout.write(`${maskSecrets(text)}\n`);
+const err = (text: string) => process.stderr.write(`${maskSecrets(text)}\n`);
 
 function parseHour(value: string): Date {
   const time = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
@@ -40,7 +42,7 @@ function sourceOverrides(options: { eventsPerHour?: number; seed?: number }) {
 
 async function withEngines<T>(config: Config, work: (engines: Engines) => Promise<T>): Promise<T> {
   armKillAt(config.killAt);
-  const engines = await openEngines(config);
+  const engines = await openEngines(config, { log: err });
   try {
     return await work(engines);
   } finally {
@@ -60,7 +62,7 @@ function progressPrinter(): (event: RunEvent) => void {
   };
 }
 
-async function runWindows(config: Config, from: Date, to: Date, options: { json?: boolean; summary?: boolean }): Promise<RunOutcome[]> {
+async function runWindows(config: Config, from: Date, to: Date, options: { json?: boolean; summary?: boolean; redo?: boolean }): Promise<RunOutcome[]> {
   return withEngines(config, async (engines) => {
     if (!options.json) {
       for (const [name, target] of Object.entries(describeTargets(config))) err(`${name.padEnd(10)} ${target}`);
@@ -71,13 +73,20 @@ async function runWindows(config: Config, from: Date, to: Date, options: { json?
       from,
       to,
       onEvent: progressPrinter(),
-      onWindow: (index, total, windowStart) => {
-        err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} (${config.source.eventsPerHour} events per hour)`);
+      redo: options.redo,
+      onWindow: (index, total, windowStart, action) => {
+        const what = action === 'skip' ? 'already succeeded: skipped (--redo runs it again)' : `(${config.source.eventsPerHour} events per hour)`;
+        err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} ${what}`);
       },
     });
     if (options.json) out(JSON.stringify(outcomes, null, 2));
     else if (options.summary) await printSummary(engines, outcomes, out);
-    else for (const outcome of outcomes) out(`${outcome.runId}: ${outcome.status} in ${formatDuration(outcome.durationMs)}${outcome.error ? ` — ${outcome.failedTask}: ${outcome.error}` : ''}`);
+    else {
+      for (const outcome of outcomes) {
+        const how = outcome.status === 'skipped' ? ' (already succeeded)' : ` in ${formatDuration(outcome.durationMs)}`;
+        out(`${outcome.runId}: ${outcome.status}${how}${outcome.error ? ` — ${outcome.failedTask}: ${outcome.error}` : ''}`);
+      }
+    }
     return outcomes;
   });
 }
@@ -103,12 +112,13 @@ program
   .option('--hours <n>', 'how many recent hourly windows', parsePositiveInt, 3)
   .option('--events-per-hour <n>', 'events generated per window (default MEDALLION_EVENTS_PER_HOUR or 100000)', parsePositiveInt)
   .option('--seed <n>', 'seed of the synthetic source', parseNonNegativeInt)
+  .option('--redo', 'run windows that already succeeded again (default: skip them)')
   .option('--json', 'print the run outcomes as JSON')
-  .action(async (options: { hours: number; eventsPerHour?: number; seed?: number; json?: boolean }) => {
+  .action(async (options: { hours: number; eventsPerHour?: number; seed?: number; json?: boolean; redo?: boolean }) => {
     const config = loadConfig(process.env, sourceOverrides(options));
     const to = floorToHour(new Date());
     const from = new Date(to.getTime() - options.hours * 3_600_000);
-    exitFor(await runWindows(config, from, to, { json: options.json, summary: true }), options.hours);
+    exitFor(await runWindows(config, from, to, { json: options.json, summary: true, redo: options.redo }), options.hours);
   });
 
 program
@@ -118,9 +128,10 @@ program
   .option('--to <time>', 'end of the range, exclusive (default: one window)', parseHour)
   .option('--events-per-hour <n>', 'events generated per window', parsePositiveInt)
   .option('--seed <n>', 'seed of the synthetic source', parseNonNegativeInt)
+  .option('--redo', 'run windows that already succeeded again (default: skip them, so a rerun after a crash resumes where it stopped)')
   .option('--summary', 'print the summary after the runs')
   .option('--json', 'print the run outcomes as JSON')
-  .action(async (options: { from: Date; to?: Date; eventsPerHour?: number; seed?: number; json?: boolean; summary?: boolean }) => {
+  .action(async (options: { from: Date; to?: Date; eventsPerHour?: number; seed?: number; json?: boolean; summary?: boolean; redo?: boolean }) => {
     const config = loadConfig(process.env, sourceOverrides(options));
     const from = floorToHour(options.from);
     const to = options.to ?? new Date(from.getTime() + 3_600_000);
@@ -149,14 +160,16 @@ program
       err(`${task.id} for run ${ctx.runId}, window ${ctx.batch.windowStart} UTC`);
       // An orchestrator's task log then shows where the task read and wrote (passwords masked).
       for (const [name, target] of Object.entries(describeTargets(config))) err(`  ${name.padEnd(10)} ${target}`);
-      const result = await runTaskAttempt(task, ctx, options.attempt, progressPrinter());
+      // Airflow runs each task as a process: the task claims its window, as a whole run does.
+      const release = await engines.claimWindow(windowStart);
+      const result = await runTaskAttempt(task, ctx, options.attempt, progressPrinter()).finally(release);
       out(options.json ? JSON.stringify({ task: task.id, run_id: ctx.runId, ...result }) : result.summary);
     });
   });
 
 program
   .command('fail-run')
-  .description('mark a run failed in catalog.pipeline_runs (what an orchestrator\'s failure callback calls)')
+  .description('mark a run failed in catalog.pipeline_runs (what an orchestrator\'s failure callback calls); a run that succeeded is refused')
   .requiredOption('--start <time>', 'window start, ISO-8601 UTC', parseHour)
   .requiredOption('--task <task_id>', 'the task that failed')
   .option('--run-id <id>', 'run id (default scheduled__<start>)')
@@ -165,9 +178,7 @@ program
     const config = loadConfig();
     await withEngines(config, async (engines) => {
       const ctx = createContext({ config, engines, windowStart: floorToHour(options.start), ...(options.runId ? { runId: options.runId } : {}) });
-      // The orchestrator's callback does not see the exception; the failed attempt recorded it in benchmark_log.
-      const recorded = await catalog.lastTaskError(await engines.clickhouse(), ctx.runId, options.task).catch(() => undefined);
-      await markFailed(ctx, options.task, recorded ?? options.error);
+      await failRunOnRequest(ctx, findTask(options.task).id, options.error);
       out(`run ${ctx.runId} marked failed (${options.task})`);
     });
   });
@@ -218,6 +229,6 @@ program.parseAsync().catch((error: unknown) => {
     process.exitCode = 2;
     return;
   }
-  err(`medallion: ${maskSecrets(error instanceof Error ? error.message : String(error))}`);
+  err(`medallion: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 });

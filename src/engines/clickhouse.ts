@@ -1,5 +1,6 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { maskSecrets, type Config } from '../config.js';
+import { createClient, type ClickHouseClient, type ErrorLogParams, type Logger, type WarnLogParams } from '@clickhouse/client';
+import type { Config } from '../config.js';
+import { displayUrl, maskSecrets } from '../secrets.js';
 import { renderDeployment, type Deployment } from '../sql.js';
 import { whenUnreachable } from './errors.js';
 
@@ -33,6 +34,22 @@ const settings = {
   prefer_column_name_to_alias: 1,
 } as const;
 
+/**
+ * The client's own warnings and errors, one line each on stderr through maskSecrets (its default logger
+ * prints whole request descriptions to the console, unredacted). Errors reach the pipeline anyway, named.
+ */
+class MaskedLogger implements Logger {
+  trace() {}
+  debug() {}
+  info() {}
+  warn({ module, message, err }: WarnLogParams) {
+    process.stderr.write(`${maskSecrets(`@clickhouse/client ${module}: ${message}${err ? ` (${err.message})` : ''}`)}\n`);
+  }
+  error({ module, message, err }: ErrorLogParams) {
+    this.warn({ module, message, err });
+  }
+}
+
 export async function openClickHouse(target: Config['clickhouse']): Promise<Warehouse> {
   let client: ClickHouseClient;
   // Every statement is rendered for the deployment: DDL runs ON CLUSTER with replicated engines when a
@@ -41,7 +58,7 @@ export async function openClickHouse(target: Config['clickhouse']): Promise<Ware
   const render = (sql: string) => renderDeployment(sql, deployment);
   // A server that is down or unreachable is named (password masked); what a reachable server answers
   // (syntax, types, limits) passes unchanged. chDB runs in this process and is never "unreachable".
-  const name = target.mode === 'server' ? `ClickHouse server ${maskSecrets(target.url)}` : 'chDB';
+  const name = target.mode === 'server' ? `ClickHouse server ${displayUrl(target.url)}` : 'chDB';
   const attempt = async <R>(action: string, work: () => Promise<R>): Promise<R> => {
     try {
       return await work();
@@ -50,7 +67,7 @@ export async function openClickHouse(target: Config['clickhouse']): Promise<Ware
     }
   };
   if (target.mode === 'server') {
-    client = createClient({ url: target.url, clickhouse_settings: settings, request_timeout: 600_000 });
+    client = createClient({ url: target.url, clickhouse_settings: settings, request_timeout: 600_000, log: { LoggerClass: MaskedLogger } });
   } else {
     // Loaded only in embedded mode, so a server deployment does not need chDB's native library.
     const { createChdbConnection } = await import('chdb/connection');

@@ -1,4 +1,4 @@
-import { maskSecrets } from '../config.js';
+import { maskSecrets } from '../secrets.js';
 
 /** Socket-level failures: the target is down, unreachable or dropped the connection. */
 const NETWORK_CODES = new Set([
@@ -42,16 +42,17 @@ export function connectionProblem(error: unknown): string | undefined {
 
 /**
  * Says which target failed and how, keeping the original as `cause` (and its `code`, so callers can still
- * match SQLSTATEs). Every text passes through maskSecrets: a URL with a password is printed masked.
+ * match SQLSTATEs). The message passes through maskSecrets: no secret of the configuration, in any form, and
+ * no URL with a password is printed.
  */
 export function targetError(target: string, action: string, error: unknown): Error {
   const original = error as ErrorLike;
   const problem = connectionProblem(error);
-  const detail = maskSecrets(original?.message || original?.code || original?.name || String(error));
+  const detail = original?.message || original?.code || original?.name || String(error);
   const message = problem
-    ? `${target} is unreachable while ${action} (${maskSecrets(problem)}); check that it is running and reachable, then rerun the window`
+    ? `${target} is unreachable while ${action} (${problem}); check that it is running and reachable, then rerun the window`
     : `${target} failed while ${action}: ${detail}`;
-  const wrapped = new Error(message, { cause: error }) as Error & { code?: string };
+  const wrapped = new Error(maskSecrets(message), { cause: error }) as Error & { code?: string };
   if (original?.code) wrapped.code = original.code;
   return wrapped;
 }

@@ -3,27 +3,42 @@ import { openClickHouse, type Warehouse } from './clickhouse.js';
 import { lockHome } from './home-lock.js';
 import { openLake, type Lake } from './lake.js';
 import { openPostgres, type Postgres } from './postgres.js';
+import { claimWindow } from './window-claim.js';
 
 export type { Warehouse, QueryParams } from './clickhouse.js';
 export type { Postgres } from './postgres.js';
 export type { Lake } from './lake.js';
+export { LockTimeoutError } from './wait.js';
 
 /** The three targets. Each opens on first use, so a task that needs only ClickHouse starts only it. */
 export interface Engines {
   clickhouse(): Promise<Warehouse>;
   postgres(): Promise<Postgres>;
   lake(): Promise<Lake>;
+  /**
+   * Claims the hourly window starting at `windowStart` for this process (a PostgreSQL advisory lock, see
+   * window-claim.ts), waiting while another process holds it; resolves to the release.
+   */
+  claimWindow(windowStart: Date): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
-export async function openEngines(config: Config): Promise<Engines> {
+export interface EngineOptions {
+  /** Where waits for a lock are reported (who holds it); stderr by default. */
+  log?: (line: string) => void;
+}
+
+export async function openEngines(config: Config, options: EngineOptions = {}): Promise<Engines> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const embedded = config.clickhouse.mode === 'embedded' || config.postgres.mode === 'embedded';
-  const releaseHome = embedded ? await lockHome(config.home, config.lockTimeoutMs) : undefined;
+  const releaseHome = embedded ? await lockHome(config.home, { timeoutMs: config.lockTimeoutMs, log }) : undefined;
   const opened: { clickhouse?: Promise<Warehouse>; postgres?: Promise<Postgres>; lake?: Promise<Lake> } = {};
+  const postgres = () => (opened.postgres ??= openPostgres(config.postgres));
   return {
     clickhouse: () => (opened.clickhouse ??= openClickHouse(config.clickhouse)),
-    postgres: () => (opened.postgres ??= openPostgres(config.postgres)),
+    postgres,
     lake: () => (opened.lake ??= openLake(config.lake)),
+    claimWindow: async (windowStart) => claimWindow(await postgres(), windowStart, { schema: config.postgresSchema, timeoutMs: config.lockTimeoutMs, log }),
     async close() {
       const closing = [opened.clickhouse, opened.postgres, opened.lake].map(async (engine) => (await engine)?.close());
       await Promise.allSettled(closing);

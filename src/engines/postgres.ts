@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { maskSecrets, type Config, type PostgresTls } from '../config.js';
+import type { Config, PostgresTls } from '../config.js';
+import { displayUrl } from '../secrets.js';
+import { sqlFile } from '../sql.js';
 import { whenUnreachable } from './errors.js';
 
 /** The narrow seam to PostgreSQL: PGlite in this process or a server, the same SQL for both. */
@@ -8,7 +10,45 @@ export interface Postgres {
   query<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs `work` inside one transaction: committed when it resolves, rolled back when it throws. */
   transaction<R>(work: (tx: Pick<Postgres, 'query'>) => Promise<R>): Promise<R>;
+  /**
+   * A session of its own for advisory locks, shown as `applicationName` in pg_stat_activity. Its locks are
+   * held until unlocked or the session ends; a server ends the session when the connection drops, so they
+   * are freed when the process dies, however it dies. `onLost` hears of a session the server dropped.
+   */
+  lockSession(applicationName: string, onLost: (error: Error) => void): Promise<AdvisoryLocks>;
   close(): Promise<void>;
+}
+
+/** The two int4 keys of pg_advisory_lock(int4, int4). */
+export type AdvisoryKey = readonly [number, number];
+
+export interface AdvisoryLocks {
+  /** Takes the lock unless another session holds it; true when this session now holds it. */
+  tryLock(key: AdvisoryKey): Promise<boolean>;
+  /** Who holds the lock (from pg_locks and pg_stat_activity), or undefined when nobody does. */
+  holder(key: AdvisoryKey): Promise<string | undefined>;
+  unlock(key: AdvisoryKey): Promise<void>;
+  close(): Promise<void>;
+}
+
+function advisoryLocks(query: Postgres['query'], close: () => Promise<void>): AdvisoryLocks {
+  return {
+    async tryLock(key) {
+      const [row] = await query<{ acquired: boolean }>(sqlFile(import.meta.url, 'advisory_try_lock'), key);
+      return row?.acquired === true;
+    },
+    async holder(key) {
+      const [row] = await query<{ pid: number; application_name: string | null; backend_start: Date | string | null; client_addr: string | null }>(sqlFile(import.meta.url, 'advisory_holder'), key);
+      if (!row) return undefined;
+      const since = row.backend_start ? ` connected since ${new Date(row.backend_start).toISOString()}` : '';
+      const from = row.client_addr ? ` from ${row.client_addr}` : '';
+      return `${row.application_name || 'a session'} (PostgreSQL backend pid ${row.pid}${from}${since})`;
+    },
+    async unlock(key) {
+      await query(sqlFile(import.meta.url, 'advisory_unlock'), key);
+    },
+    close,
+  };
 }
 
 export async function openPostgres(target: Config['postgres']): Promise<Postgres> {
@@ -43,6 +83,8 @@ async function openEmbedded(dataDir: string): Promise<Postgres> {
   return {
     query,
     transaction: (work) => db.transaction((tx) => work({ query: async <T>(sql: string, params: readonly unknown[] = []) => (await tx.query<T>(sql, params as unknown[])).rows })),
+    // PGlite has one session, this process's: its locks keep out nobody else (the home lock does that).
+    lockSession: async () => advisoryLocks(query, async () => undefined),
     close: () => db.close(),
   };
 }
@@ -64,7 +106,7 @@ async function openServer(url: string, tls: PostgresTls | undefined): Promise<Po
   // An idle pooled connection dropped by the server (restart, failover, network) is discarded by the
   // pool; without a listener its 'error' event would end the process. The next query reconnects.
   pool.on('error', () => undefined);
-  const server = `PostgreSQL server ${maskSecrets(url)}`;
+  const server = `PostgreSQL server ${displayUrl(url)}`;
   const attempt = async <R>(action: string, work: () => Promise<R>): Promise<R> => {
     try {
       return await work();
@@ -96,6 +138,23 @@ async function openServer(url: string, tls: PostgresTls | undefined): Promise<Po
         // A connection that broke or could not even roll back is closed, not returned to the pool.
         connection.release(broken);
       }
+    },
+    async lockSession(applicationName, onLost) {
+      // Not from the pool: the lock belongs to this one connection, for as long as it lives.
+      const client = new pg.Client({
+        connectionString: url,
+        ...(tls ? { ssl: tlsOptions(tls) } : {}),
+        connectionTimeoutMillis: 30_000,
+        keepAlive: true,
+        application_name: applicationName,
+      });
+      client.on('error', onLost);
+      await attempt('opening a session for a lock', () => client.connect());
+      const sessionQuery = <T>(sql: string, params: readonly unknown[] = []) =>
+        attempt('running a query of a lock session', async () => (await client.query(sql, params as unknown[])).rows as T[]);
+      // A server that ends idle sessions (idle_session_timeout, PostgreSQL 14+) would free the lock mid-run.
+      await sessionQuery(sqlFile(import.meta.url, 'keep_idle_session')).catch(() => undefined);
+      return advisoryLocks(sessionQuery, () => client.end());
     },
     close: () => pool.end(),
   };

@@ -1,9 +1,10 @@
+import { TASK_IDS, type TaskId } from '../task-ids.js';
 import * as tasks from '../tasks.js';
 import type { RunContext, TaskResult } from './context.js';
 
 export interface TaskDefinition {
-  id: string;
-  upstream: readonly string[];
+  id: TaskId;
+  upstream: readonly TaskId[];
   description: string;
   run(ctx: RunContext): Promise<TaskResult>;
 }
@@ -30,6 +31,9 @@ export const PIPELINE: readonly TaskDefinition[] = [
   { id: 'complete_pipeline_run', upstream: ['validate_delivery'], run: tasks.completePipelineRun, description: 'Logs the run completion with its row counts' },
 ];
 
+// The graph declares every task id once, in the order of TASK_IDS (which configuration validates against).
+if (PIPELINE.map((task) => task.id).join() !== TASK_IDS.join()) throw new Error('src/pipeline/graph.ts and src/task-ids.ts list different tasks');
+
 export function findTask(id: string): TaskDefinition {
   const task = PIPELINE.find((candidate) => candidate.id === id);
   if (!task) throw new Error(`Unknown task "${id}". Tasks: ${PIPELINE.map((candidate) => candidate.id).join(', ')}`);
@@ -37,9 +41,9 @@ export function findTask(id: string): TaskDefinition {
 }
 
 /** Every task downstream of `id`, transitively. */
-export function downstreamOf(id: string): Set<string> {
-  const found = new Set<string>();
-  const visit = (current: string) => {
+export function downstreamOf(id: TaskId): Set<TaskId> {
+  const found = new Set<TaskId>();
+  const visit = (current: TaskId) => {
     for (const task of PIPELINE) {
       if (task.upstream.includes(current) && !found.has(task.id)) {
         found.add(task.id);

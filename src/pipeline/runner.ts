@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { maskSecrets } from '../config.js';
 import type { Engines } from '../engines/index.js';
 import { faultPoint } from '../faults.js';
+import type { TaskId } from '../task-ids.js';
 import { toBatch } from '../layers/batch.js';
 import * as catalog from '../layers/catalog/repository.js';
 import { defaultRunId, type RunContext, type TaskResult } from './context.js';
@@ -21,7 +22,8 @@ export interface TaskOutcome {
 export interface RunOutcome {
   runId: string;
   windowStart: string;
-  status: 'success' | 'failed';
+  /** `skipped`: a range run found the window already succeeded and did not run it again (see runRange). */
+  status: 'success' | 'failed' | 'skipped';
   durationMs: number;
   tasks: TaskOutcome[];
   failedTask?: string;
@@ -102,14 +104,25 @@ export function createContext(options: RunOptions): RunContext {
 /**
  * Runs the whole graph for one window: each task once its upstream tasks succeeded (so the two gold
  * aggregations run together), with retries and exponential backoff. A task that still fails fails the
- * run: its downstream tasks are skipped and the run is marked failed in catalog.pipeline_runs.
+ * run: its downstream tasks are skipped and the run is marked failed in catalog.pipeline_runs. The
+ * window is claimed first, so a second process running it waits (or fails, saying who holds it).
  */
 export async function runWindow(options: RunOptions): Promise<RunOutcome> {
+  // No other process works on this window meanwhile (see Engines.claimWindow); released whatever happens.
+  const release = await options.engines.claimWindow(options.windowStart);
+  try {
+    return await runClaimedWindow(options);
+  } finally {
+    await release();
+  }
+}
+
+async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
   const ctx = createContext(options);
   const started = performance.now();
   const outcomes = new Map<string, TaskOutcome>();
   const running = new Map<string, Promise<void>>();
-  let failure: { task: string; error: string } | undefined;
+  let failure: { task: TaskId; error: string } | undefined;
 
   const runWithRetries = async (task: TaskDefinition) => {
     const taskStarted = performance.now();
@@ -158,6 +171,21 @@ export async function runWindow(options: RunOptions): Promise<RunOutcome> {
   };
 }
 
+/**
+ * What an orchestrator's failure callback asks for (`medallion fail-run`): the run is marked failed with
+ * the error the failed attempt recorded. A run that succeeded is never turned into a failure.
+ */
+export async function failRunOnRequest(ctx: RunContext, task: TaskId, fallbackError: string): Promise<void> {
+  const clickhouse = await ctx.engines.clickhouse();
+  const current = (await catalog.runStatuses(clickhouse, [ctx.runId])).get(ctx.runId);
+  if (current?.status === 'success') {
+    throw new Error(`Run ${ctx.runId} succeeded; refusing to mark it failed. Rerun the window (medallion run --redo) if its data must be reprocessed.`);
+  }
+  // The orchestrator's callback does not see the exception; the failed attempt recorded it in benchmark_log.
+  const recorded = await catalog.lastTaskError(clickhouse, ctx.runId, task).catch(() => undefined);
+  await markFailed(ctx, task, recorded ?? fallbackError);
+}
+
 export async function markFailed(ctx: RunContext, task: string, error: string): Promise<void> {
   try {
     await catalog.failRun(await ctx.engines.clickhouse(), { runId: ctx.runId, windowStart: ctx.batch.windowStart, windowEnd: ctx.batch.windowEnd, framework: ctx.config.framework }, task, error);
@@ -166,17 +194,60 @@ export async function markFailed(ctx: RunContext, task: string, error: string): 
   }
 }
 
-/** Every window in [from, to), in order; stops at the first failed run so later windows never overtake it. */
-export async function runRange(options: Omit<RunOptions, 'windowStart' | 'runId'> & { from: Date; to: Date; onWindow?: (index: number, total: number, windowStart: Date) => void }): Promise<RunOutcome[]> {
+export interface RangeOptions extends Omit<RunOptions, 'windowStart' | 'runId'> {
+  from: Date;
+  to: Date;
+  /** Run windows that already succeeded again (default: skip them). */
+  redo?: boolean;
+  /** Called before each window: whether it runs, or is skipped because it already succeeded. */
+  onWindow?: (index: number, total: number, windowStart: Date, action: 'run' | 'skip') => void;
+}
+
+/**
+ * Every window in [from, to), in order; stops at the first failed run so later windows never overtake it.
+ *
+ * A window that already succeeded is skipped unless `redo` is set. This is what makes a range rerun after a
+ * crash equal a clean run: re-running an earlier, finished window would re-aggregate its touched hours
+ * from a silver that already holds the events of the crashed later window, and that window's history
+ * snapshot ("gold before this batch") would then hold its own events. For the same reason `redo` is
+ * refused while a window after the first of the range is unfinished: complete the range first.
+ */
+export async function runRange(options: RangeOptions): Promise<RunOutcome[]> {
   const windows = hourlyWindows(options.from, options.to);
+  const runIds = windows.map((windowStart) => defaultRunId(windowStart));
+  const statuses = await catalog.runStatuses(await options.engines.clickhouse(), runIds);
+  if (options.redo) {
+    const unfinished = runIds.slice(1).find((runId) => statuses.has(runId) && statuses.get(runId)!.status !== 'success');
+    if (unfinished) {
+      throw new RangeError(
+        `Run ${unfinished} is unfinished (${statuses.get(unfinished)!.status}); redoing the windows before it would put its events into their ` +
+          'gold and so into its own history snapshot. Rerun the range without --redo first (it completes the unfinished runs), then redo it.',
+      );
+    }
+  }
   const outcomes: RunOutcome[] = [];
   for (const [index, windowStart] of windows.entries()) {
-    options.onWindow?.(index, windows.length, windowStart);
+    const skip = !options.redo && statuses.get(runIds[index]!)?.status === 'success';
+    options.onWindow?.(index, windows.length, windowStart, skip ? 'skip' : 'run');
+    if (skip) {
+      outcomes.push(skippedRun(runIds[index]!, windowStart));
+      continue;
+    }
     const outcome = await runWindow({ ...options, windowStart });
     outcomes.push(outcome);
     if (outcome.status === 'failed') break;
   }
   return outcomes;
+}
+
+function skippedRun(runId: string, windowStart: Date): RunOutcome {
+  return {
+    runId,
+    windowStart: toBatch(runId, windowStart).windowStart,
+    status: 'skipped',
+    durationMs: 0,
+    tasks: PIPELINE.map((task) => ({ id: task.id, status: 'skipped', attempts: 0, durationMs: 0 })),
+  };
 }
 
 export function hourlyWindows(from: Date, to: Date): Date[] {

@@ -1,6 +1,7 @@
 import type { Lake, Postgres, Warehouse } from '../engines/index.js';
 import type { TouchedWindows } from '../layers/bronze/repository.js';
 import type { ValidationRow } from '../layers/catalog/repository.js';
+import * as lakeDelivery from '../layers/delivery/lake.js';
 import * as delivery from '../layers/delivery/repository.js';
 import * as gold from '../layers/gold/repository.js';
 import { compareTotals, sumByWindow, totalsByWindow } from './checks.js';
@@ -23,8 +24,8 @@ export async function compareDeliveredTotals(
     gold.readDaily(clickhouse, touched),
     delivery.postgresHourlyTotals(postgres, schema, touched),
     delivery.postgresDailyTotals(postgres, schema, touched),
-    delivery.lakeHourlyTotals(lake, touched),
-    delivery.lakeDailyTotals(lake, touched),
+    lakeDelivery.lakeHourlyTotals(lake, touched),
+    lakeDelivery.lakeDailyTotals(lake, touched),
   ]);
   const hourlyMetrics = ['rows', ...HOURLY_METRICS];
   const dailyMetrics = ['rows', ...DAILY_METRICS];
@@ -36,4 +37,30 @@ export async function compareDeliveredTotals(
     ...compareTotals(runId, 'clickhouse_vs_lake', 'hour', touched.hours, hourlyMetrics, referenceHourly, totalsByWindow(lakeHourly, hourlyMetrics)),
     ...compareTotals(runId, 'clickhouse_vs_lake', 'date', touched.dates, dailyMetrics, referenceDaily, totalsByWindow(lakeDaily, dailyMetrics)),
   ];
+}
+
+/** How many stray keys a failed check names; the count says how many there are. */
+const NAMED_STRAYS = 5;
+
+/**
+ * Every touched partition folder holds its part file and nothing else: Spark, Trino, Athena and DuckDB
+ * read every file of a partition whose name does not start with `_` or `.`, so one stray file (a
+ * killed writer's leftover, a foreign copy) breaks or doubles the partition for them. One check per
+ * partition; a failed one names the stray keys in its metric.
+ */
+export async function checkLakePartitionFiles(lake: Lake, runId: string, touched: TouchedWindows): Promise<ValidationRow[]> {
+  return (await lakeDelivery.listTouchedPartitions(lake, touched)).map((partition) => {
+    const strays = partition.objects.filter((key) => key !== partition.part);
+    const named = strays.slice(0, NAMED_STRAYS).join(', ') + (strays.length > NAMED_STRAYS ? ` and ${strays.length - NAMED_STRAYS} more` : '');
+    return {
+      run_id: runId,
+      check_name: 'lake_partition_files',
+      grain: partition.grain,
+      window_key: partition.window,
+      metric: strays.length === 0 ? 'stray_files' : `stray_files ${named}`,
+      expected: 0,
+      actual: strays.length,
+      passed: strays.length === 0 ? 1 : 0,
+    };
+  });
 }

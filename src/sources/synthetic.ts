@@ -1,4 +1,5 @@
 import type { Warehouse } from '../engines/index.js';
+import { killWhileRunning } from '../faults.js';
 import { sqlFile } from '../sql.js';
 
 export interface SourceBatch {
@@ -15,10 +16,10 @@ export function expectedRows(eventsPerHour: number): number {
 
 /** Generates the window's events straight into bronze: no event passes through JavaScript. */
 export async function generateInto(clickhouse: Warehouse, batch: SourceBatch): Promise<void> {
-  await clickhouse.command(sqlFile(import.meta.url, 'generate_events'), {
+  await killWhileRunning('mid:load_bronze', () => clickhouse.command(sqlFile(import.meta.url, 'generate_events'), {
     events_per_hour: batch.eventsPerHour,
     seed: batch.seed,
     batch_id: batch.batchId,
     window_start: batch.windowStart,
-  });
+  }));
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Engines, Lake, Postgres } from '../../src/engines/index.js';
-import { lakeKeys } from '../../src/layers/delivery/repository.js';
+import { lakeKeys } from '../../src/layers/delivery/lake.js';
 import { expectedRows } from '../../src/sources/synthetic.js';
 import { captureStderr, EVENTS_PER_HOUR, NO_SERVERS, openPipeline, runCli, secrets, serverCtl, servers, serverTargets, windowAt, type ServerPipeline } from './helpers.js';
 

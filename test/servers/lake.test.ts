@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { openLake, type Lake } from '../../src/engines/lake.js';
-import { NO_SERVERS, secrets, servers, serverTargets } from './helpers.js';
+import { NO_SERVERS, openPipeline, secrets, servers, serverTargets, windowAt } from './helpers.js';
 
 /** The S3 lake as the product configures it, below a prefix of its own. */
 async function withLake<T>(label: string, work: (lake: Lake) => Promise<T>): Promise<T> {
@@ -56,6 +56,39 @@ describe('S3 lake on an S3-compatible server', { skip: NO_SERVERS }, () => {
       assert.equal(digest((await lake.read(key))!), digest(versions[0]!), 'the last write (an even round) wins');
       assert.deepEqual(await lake.list('agg_events_hourly'), [key], 'no staging object is left behind');
     }));
+
+  it('delivery validation lists each touched partition prefix and fails naming a stray object; remove deletes it and the rerun passes', async () => {
+    const pipeline = await openPipeline({ ...serverTargets('stray'), MEDALLION_TASK_RETRIES: '0' });
+    try {
+      const lake = await pipeline.engines.lake();
+      const stray = 'rpt_daily_summary/event_date=2026-11-20/part-0.parquet.4194301.tmp';
+      const foreign = 'agg_events_hourly/event_date=2026-11-20/event_hour=10/other.parquet';
+      const outcome = await pipeline.run(windowAt(0), {
+        onEvent: async (event) => {
+          if (event.type === 'task-end' && event.task === 'export_gold_to_s3') {
+            for (const key of [stray, foreign]) await lake.write(key, Buffer.from('not a partition'));
+          }
+        },
+      });
+      assert.equal(outcome.failedTask, 'validate_delivery');
+      assert.ok(outcome.error!.includes(`lake_partition_files date 2026-11-20 stray_files ${stray}: expected 0, got 1`), outcome.error);
+      assert.ok(outcome.error!.includes(`lake_partition_files hour 2026-11-20 10:00:00 stray_files ${foreign}: expected 0, got 1`), outcome.error);
+      assert.doesNotMatch(outcome.error!, /clickhouse_vs_lake/, 'the part files themselves are right');
+
+      // The rerun's export deletes the legacy staging object in the partition it touches, not the foreign one.
+      const again = await pipeline.run(windowAt(0));
+      assert.equal(again.failedTask, 'validate_delivery');
+      assert.ok(!again.error!.includes(stray) && again.error!.includes(foreign), again.error);
+      assert.deepEqual(await lake.sweepStaging(), [], 'S3 stages nothing');
+      await lake.remove(foreign);
+      await lake.remove(foreign);
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const keys = [...(await lake.list('agg_events_hourly/')), ...(await lake.list('rpt_daily_summary/'))];
+      assert.ok(keys.length > 1 && keys.every((key) => key.endsWith('/part-0.parquet')), keys.join('\n'));
+    } finally {
+      await pipeline.close();
+    }
+  });
 
   it('takes credentials only from the AWS default chain, and says so when it finds none', async () => {
     const target = loadConfig(serverTargets('no_credentials')).lake;

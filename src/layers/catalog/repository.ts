@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../engines/index.js';
+import { maskSecrets } from '../../secrets.js';
 import { runScript, sqlFile } from '../../sql.js';
 import type { PostgresColumn, PostgresTable } from '../delivery/repository.js';
 import type { LineageFlow } from '../lineage.js';
@@ -70,6 +71,14 @@ export async function readRuns(clickhouse: Warehouse, options: { runId?: string;
   return clickhouse.rows<RunRow>(sqlFile(import.meta.url, 'read_runs'), { run_id: options.runId ?? '', limit: options.limit ?? 20 });
 }
 
+/** The latest status of each run that has one (an empty map before the catalog exists). */
+export async function runStatuses(clickhouse: Warehouse, runIds: readonly string[]): Promise<Map<string, { status: RunRow['status']; failed_task: string }>> {
+  const [catalog] = await clickhouse.rows<{ present: number }>(sqlFile(import.meta.url, 'catalog_exists'));
+  if (!catalog?.present) return new Map();
+  const rows = await clickhouse.rows<{ run_id: string; status: RunRow['status']; failed_task: string }>(sqlFile(import.meta.url, 'run_statuses'), { run_ids: runIds });
+  return new Map(rows.map((row) => [row.run_id, { status: row.status, failed_task: row.failed_task }]));
+}
+
 interface RunIdentity {
   runId: string;
   windowStart: string;
@@ -81,7 +90,7 @@ async function writeRun(clickhouse: Warehouse, run: RunIdentity, fields: { statu
   await clickhouse.command(sqlFile(import.meta.url, 'write_run'), {
     run_id: run.runId, window_start: run.windowStart, window_end: run.windowEnd, framework: run.framework,
     status: fields.status, started_at: fields.startedAt, finished_at: fields.finishedAt,
-    failed_task: fields.failedTask ?? '', error: fields.error ?? '', ...(fields.counts ?? noCounts()),
+    failed_task: fields.failedTask ?? '', error: maskSecrets(fields.error ?? ''), ...(fields.counts ?? noCounts()),
   });
 }
 
@@ -118,7 +127,8 @@ export interface BenchmarkRow {
 }
 
 export async function recordBenchmark(clickhouse: Warehouse, row: BenchmarkRow): Promise<void> {
-  await clickhouse.insert('catalog.benchmark_log', [row]);
+  // Errors are stored redacted whoever wrote them (see src/secrets.ts).
+  await clickhouse.insert('catalog.benchmark_log', [{ ...row, error: maskSecrets(row.error) }]);
 }
 
 /** The metrics each task of the run reported on its latest successful attempt. */

@@ -1,8 +1,7 @@
-import { parquetReadObjects } from 'hyparquet';
-import type { Lake, Postgres, Warehouse } from '../../engines/index.js';
+import type { Postgres } from '../../engines/index.js';
+import { faultPoint } from '../../faults.js';
 import { sqlFile, statements } from '../../sql.js';
 import type { TouchedWindows } from '../bronze/repository.js';
-import * as gold from '../gold/repository.js';
 import type { DailyRow, HourlyRow } from '../gold/repository.js';
 
 /** Totals of one window on one target, compared by delivery validation. */
@@ -21,7 +20,7 @@ export async function createPostgresTables(postgres: Postgres, schema: string): 
   const [existing] = await postgres.query<{ user_name: string; database_name: string; schema_exists: boolean; tables: string[] }>(sqlFile(import.meta.url, 'existing_objects'), [schema]);
   const present = new Set(existing?.tables ?? []);
   const ddl = statements(schemaSql('create_tables', schema));
-  const wanted = ddl.map((statement) => /^CREATE TABLE IF NOT EXISTS \w+\.(\w+)/m.exec(statement)?.[1]).filter((table): table is string => table !== undefined);
+  const wanted = ddl.map((statement) => /^CREATE TABLE IF NOT EXISTS "?\w+"?\.(\w+)/m.exec(statement)?.[1]).filter((table): table is string => table !== undefined);
   if (existing?.schema_exists && wanted.every((table) => present.has(table))) return;
   try {
     for (const statement of ddl) {
@@ -59,6 +58,8 @@ async function upsertInBatches<Row, Column extends keyof Row>(postgres: Postgres
     for (let start = 0; start < rows.length; start += UPSERT_BATCH_ROWS) {
       const batch = rows.slice(start, start + UPSERT_BATCH_ROWS);
       await tx.query(sql, columns.map((column) => batch.map((row) => row[column])));
+      // Crash drill: rows sent, transaction not committed.
+      faultPoint('mid:load_aurora');
     }
   });
 }
@@ -104,54 +105,4 @@ export async function describePostgres(postgres: Postgres, schema: string): Prom
     postgres.query<PostgresColumn>(sqlFile(import.meta.url, 'describe_columns'), [schema]),
   ]);
   return { tables, columns };
-}
-
-export const lakeKeys = {
-  hourly: (hour: string) => `agg_events_hourly/event_date=${hour.slice(0, 10)}/event_hour=${hour.slice(11, 13)}/part-0.parquet`,
-  daily: (date: string) => `rpt_daily_summary/event_date=${date}/part-0.parquet`,
-};
-
-/** Rewrites every touched partition of both gold tables in the lake, each one whole. */
-export async function exportToLake(clickhouse: Warehouse, lake: Lake, touched: TouchedWindows): Promise<{ files: number; bytes: number }> {
-  const partitions: [key: string, render: () => Promise<Buffer>][] = [
-    ...touched.hours.map((hour): [string, () => Promise<Buffer>] => [lakeKeys.hourly(hour), () => gold.hourlyPartitionParquet(clickhouse, hour)]),
-    ...touched.dates.map((date): [string, () => Promise<Buffer>] => [lakeKeys.daily(date), () => gold.dailyPartitionParquet(clickhouse, date)]),
-  ];
-  let bytes = 0;
-  for (const [key, render] of partitions) {
-    const parquet = await render();
-    await lake.write(key, parquet);
-    bytes += parquet.length;
-  }
-  return { files: partitions.length, bytes };
-}
-
-/** Reads a lake partition back with an independent Parquet reader. */
-export async function readLakePartition(lake: Lake, key: string): Promise<Record<string, unknown>[] | undefined> {
-  const bytes = await lake.read(key);
-  if (!bytes) return undefined;
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return parquetReadObjects({ file });
-}
-
-export async function lakeHourlyTotals(lake: Lake, touched: TouchedWindows): Promise<WindowTotals[]> {
-  const totals: WindowTotals[] = [];
-  for (const hour of touched.hours) {
-    const rows = await readLakePartition(lake, lakeKeys.hourly(hour));
-    if (rows) totals.push({ window_key: hour, rows: rows.length, ...sumColumns(rows, ['event_count', 'revenue_events', 'total_value']) });
-  }
-  return totals;
-}
-
-export async function lakeDailyTotals(lake: Lake, touched: TouchedWindows): Promise<WindowTotals[]> {
-  const totals: WindowTotals[] = [];
-  for (const date of touched.dates) {
-    const rows = await readLakePartition(lake, lakeKeys.daily(date));
-    if (rows) totals.push({ window_key: date, rows: rows.length, ...sumColumns(rows, ['total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']) });
-  }
-  return totals;
-}
-
-function sumColumns(rows: readonly Record<string, unknown>[], columns: readonly string[]): Record<string, number> {
-  return Object.fromEntries(columns.map((column) => [column, rows.reduce((sum, row) => sum + Number(row[column] ?? 0), 0)]));
 }

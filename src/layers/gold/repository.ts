@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../engines/index.js';
+import { faultPoint } from '../../faults.js';
 import { runScript, sqlFile } from '../../sql.js';
 import type { Batch } from '../batch.js';
 import type { TouchedWindows } from '../bronze/repository.js';
@@ -47,10 +48,14 @@ export async function countSnapshots(clickhouse: Warehouse, batch: Batch): Promi
   return row?.rows ?? 0;
 }
 
-/** Copies the touched gold rows to the history tables, tagged with the batch. */
+/**
+ * Copies the touched gold rows to the history tables, tagged with the batch; rows this batch already
+ * copied are skipped, so calling it again after a crash between the two inserts completes the snapshot.
+ */
 export async function snapshotHistory(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<number> {
   const params = { ...batch.params, ...touched.params };
   await clickhouse.command(sqlFile(import.meta.url, 'snapshot_hourly'), params);
+  faultPoint('mid:snapshot_gold_history');
   await clickhouse.command(sqlFile(import.meta.url, 'snapshot_daily'), params);
   return countSnapshots(clickhouse, batch);
 }

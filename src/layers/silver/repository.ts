@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../engines/index.js';
+import { killWhileRunning } from '../../faults.js';
 import { runScript, sqlFile } from '../../sql.js';
 import type { Batch } from '../batch.js';
 import type { TouchedWindows } from '../bronze/repository.js';
@@ -27,13 +28,17 @@ export function quarantineReasonsOfRuns(clickhouse: Warehouse, runIds: readonly 
 }
 
 export async function insertNewEvents(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<void> {
-  await clickhouse.command(sqlFile(import.meta.url, 'insert_new_events'), { ...batch.params, ...touched.params });
+  await killWhileRunning('mid:transform_silver', () => clickhouse.command(sqlFile(import.meta.url, 'insert_new_events'), { ...batch.params, ...touched.params }));
 }
 
 export interface DimUsersChange {
   users: number;
+  /** Versions that begin at the batch's window (new users and type-2 changes): a property of the table. */
   opened: number;
-  updated: number;
+  /** Versions that end at the batch's window (closed by a type-2 change): a property of the table. */
+  closed: number;
+  /** Rows this call wrote: 0 when the batch was already applied. */
+  written: number;
 }
 
 /** Applies the batch to the SCD2 dimension: idempotent, and the same whatever order windows arrive in. */
@@ -49,20 +54,23 @@ export async function updateDimUsers(clickhouse: Warehouse, batch: Batch): Promi
 
   const version = Date.now() * 1000;
   const writes: object[] = [];
-  const change: DimUsersChange = { users: profilesByUser.size, opened: 0, updated: 0 };
+  // The counts describe the rebuilt chains, not this call's writes: a rerun after a crash that had already
+  // written them reports what a clean run reports.
+  const change: DimUsersChange = { users: profilesByUser.size, opened: 0, closed: 0, written: 0 };
   for (const [userName, userProfiles] of profilesByUser) {
-    const existing = versionsByUser.get(userName) ?? [];
+    const stored = versionsByUser.get(userName) ?? [];
+    const existing = stored.filter((candidate) => candidate.valid_to > batch.windowStart);
     const userTotals = totalsByUser.get(userName);
     if (!userTotals) throw new Error(`update_dim_users: user ${userName} of batch ${batch.batchId} has no events in silver (run transform_silver first)`);
     const { user_name: _, ...typeOne } = userTotals;
     const rebuilt = rebuildChain(batch.windowStart, existing, userProfiles, typeOne);
-    const diff = diffChain(existing, rebuilt);
-    change.opened += diff.opened;
-    change.updated += diff.updated;
-    for (const row of diff.writes) writes.push({ ...row, _version: version });
+    change.opened += rebuilt.filter((candidate) => candidate.valid_from === batch.windowStart).length;
+    // A version closed at this window is in the rebuilt chain the first time, and stored the next.
+    change.closed += new Set([...stored, ...rebuilt].filter((candidate) => candidate.valid_to === batch.windowStart).map((candidate) => candidate.valid_from)).size;
+    for (const row of diffChain(existing, rebuilt).writes) writes.push({ ...row, _version: version });
   }
   await clickhouse.insert('silver.dim_users', writes);
-  return change;
+  return { ...change, written: writes.length };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

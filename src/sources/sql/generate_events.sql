@@ -1,8 +1,12 @@
 -- The synthetic source, generated inside ClickHouse: a pure function of (seed, window, events per hour).
 -- Rows [0, n) are the window's own events; then 1 % exact duplicates of them, 1 % late events (new ids
 -- whose event_time lies 1-24 hours before the window) and 0.5 % re-deliveries of events of the 1-3
--- previous windows (same id, same content). The seed's dirt: 5 % empty event_id, 3 % empty user_name,
--- 2 % both.
+-- previous windows. The seed's dirt: 5 % empty event_id, 3 % empty user_name, 2 % both.
+--
+-- An event's content is a function of (seed, origin window, k) alone, never of a window's rate, so a
+-- re-delivery carries exactly what its first delivery carried whatever the rate of either window (a k
+-- the origin window did not reach is simply delivered for the first time). Late events have ids of their
+-- own ('evt-<window>-late-<j>'), which no re-delivery picks.
 -- Bronze is append-only: a row, once loaded, is never rewritten.
 INSERT INTO bronze.stg_events (event_id, user_name, category, source, value, event_time, _batch_id, _window_start, _row)
 WITH
@@ -10,11 +14,10 @@ WITH
     intDiv(n, 100) AS duplicates,
     intDiv(n, 100) AS late,
     intDiv(n, 200) AS redeliveries,
-    greatest(50, least(100000, intDiv(n, 20))) AS users,
     ['page_view', 'click', 'search', 'add_to_cart', 'purchase'] AS categories,
     ['web', 'ios', 'android', 'api'] AS sources
 SELECT
-    multiIf(dirt < 50 OR dirt >= 80 AND dirt < 100, '', concat('evt-', toString(toUnixTimestamp(origin_window)), '-', toString(k))) AS event_id,
+    multiIf(dirt < 50 OR dirt >= 80 AND dirt < 100, '', concat('evt-', toString(toUnixTimestamp(origin_window)), '-', kind_tag, toString(k))) AS event_id,
     if(dirt >= 50 AND dirt < 100, '', concat('user_', toString(user_index))) AS user_name,
     categories[1 + if(cityHash64(h, 2) % 100 < 60, cityHash64({seed:UInt64}, user_index, 'category') % 5, cityHash64(h, 3) % 5)] AS category,
     sources[1 + if(cityHash64(h, 4) % 100 < 70, cityHash64({seed:UInt64}, user_index, 'source') % 4, cityHash64(h, 5) % 4)] AS source,
@@ -30,11 +33,14 @@ FROM
         cityHash64({seed:UInt64}, toUnixTimestamp({window_start:DateTime('UTC')}), number, 'pick') AS pick,
         multiIf(number < n, 'own', number < n + duplicates, 'duplicate', number < n + duplicates + late, 'late', 'redelivery') AS kind,
         if(kind = 'redelivery', {window_start:DateTime('UTC')} - toIntervalHour(1 + pick % 3), {window_start:DateTime('UTC')}) AS origin_window,
-        if(kind IN ('duplicate', 'redelivery'), pick % n, number) AS k,
-        if(kind = 'late', 1 + pick % 24, 0) AS hours_late,
-        cityHash64({seed:UInt64}, toUnixTimestamp(origin_window), k) AS h,
+        toUInt64(multiIf(kind IN ('duplicate', 'redelivery'), pick % n, kind = 'late', number - n - duplicates, number)) AS k,
+        if(kind = 'late', 'late-', '') AS kind_tag,
+        cityHash64({seed:UInt64}, toUnixTimestamp(origin_window), kind_tag, k) AS h,
+        toUInt64(if(kind = 'late', 1 + cityHash64(h, 9) % 24, 0)) AS hours_late,
         h % 1000 AS dirt,
-        cityHash64(h, 1) % users AS user_index
+        -- Users come from a pool that grows with k (so lower-numbered users are the busier ones), not
+        -- with the window's rate: about n / 20 users for n events, between 50 and 100 000.
+        cityHash64(h, 1) % greatest(50, least(100000, intDiv(k + 1000, 20))) AS user_index
     FROM numbers(n + duplicates + late + redeliveries)
     -- Rows of the batch already in bronze are not generated again: a rerun adds nothing and a load cut
     -- short by a crash is completed.

@@ -1,0 +1,108 @@
+import { parquetReadObjects } from 'hyparquet';
+import type { Lake, Warehouse } from '../../engines/index.js';
+import type { TouchedWindows } from '../bronze/repository.js';
+import * as gold from '../gold/repository.js';
+import type { WindowTotals } from './repository.js';
+
+/** The gold tables' Hive partition folders in the lake. */
+const folders = {
+  hourlyDate: (date: string) => `agg_events_hourly/event_date=${date}/`,
+  hourly: (hour: string) => `${folders.hourlyDate(hour.slice(0, 10))}event_hour=${hour.slice(11, 13)}/`,
+  daily: (date: string) => `rpt_daily_summary/event_date=${date}/`,
+};
+
+/** Each partition is one part file. */
+export const lakeKeys = {
+  hourly: (hour: string) => `${folders.hourly(hour)}part-0.parquet`,
+  daily: (date: string) => `${folders.daily(date)}part-0.parquet`,
+};
+
+/** A touched partition: its window, its part file and every object in its folder (the part file included). */
+export interface LakePartition {
+  grain: 'hour' | 'date';
+  window: string;
+  part: string;
+  objects: string[];
+}
+
+/**
+ * Every object in the touched partitions' folders: one listing per touched date and table (a date holds
+ * at most 24 hour folders), never a listing of a whole table, which holds months of partitions.
+ */
+export async function listTouchedPartitions(lake: Lake, touched: TouchedWindows): Promise<LakePartition[]> {
+  const hourlyDates = [...new Set(touched.hours.map((hour) => hour.slice(0, 10)))];
+  const listings = await Promise.all([
+    ...hourlyDates.map((date) => lake.list(folders.hourlyDate(date))),
+    ...touched.dates.map((date) => lake.list(folders.daily(date))),
+  ]);
+  const objects = listings.flat();
+  const inFolder = (folder: string) => objects.filter((key) => key.startsWith(folder));
+  return [
+    ...touched.hours.map((hour): LakePartition => ({ grain: 'hour', window: hour, part: lakeKeys.hourly(hour), objects: inFolder(folders.hourly(hour)) })),
+    ...touched.dates.map((date): LakePartition => ({ grain: 'date', window: date, part: lakeKeys.daily(date), objects: inFolder(folders.daily(date)) })),
+  ];
+}
+
+/**
+ * What writers before the `_staging/` area left when killed between staging and rename: `part-0.parquet.<pid>.tmp`
+ * beside the part file. Only that exact shape is ours to delete; any other stray is reported by delivery
+ * validation, never deleted.
+ */
+const LEGACY_STAGING = /\/part-\d+\.parquet\.\d+\.tmp$/;
+
+/**
+ * Rewrites every touched partition of both gold tables in the lake, each one whole. First it sweeps what
+ * killed writers left: the lake's abandoned staging objects, and legacy staging files inside the touched
+ * partition folders (untouched partitions are not listed: that would read the lake's whole history on
+ * every run).
+ */
+export async function exportToLake(clickhouse: Warehouse, lake: Lake, touched: TouchedWindows): Promise<{ files: number; bytes: number; swept: string[] }> {
+  const swept = await lake.sweepStaging();
+  for (const { objects } of await listTouchedPartitions(lake, touched)) {
+    for (const key of objects.filter((object) => LEGACY_STAGING.test(object))) {
+      await lake.remove(key);
+      swept.push(key);
+    }
+  }
+  const partitions: [key: string, render: () => Promise<Buffer>][] = [
+    ...touched.hours.map((hour): [string, () => Promise<Buffer>] => [lakeKeys.hourly(hour), () => gold.hourlyPartitionParquet(clickhouse, hour)]),
+    ...touched.dates.map((date): [string, () => Promise<Buffer>] => [lakeKeys.daily(date), () => gold.dailyPartitionParquet(clickhouse, date)]),
+  ];
+  let bytes = 0;
+  for (const [key, render] of partitions) {
+    const parquet = await render();
+    await lake.write(key, parquet);
+    bytes += parquet.length;
+  }
+  return { files: partitions.length, bytes, swept };
+}
+
+/** Reads a lake partition back with an independent Parquet reader. */
+export async function readLakePartition(lake: Lake, key: string): Promise<Record<string, unknown>[] | undefined> {
+  const bytes = await lake.read(key);
+  if (!bytes) return undefined;
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return parquetReadObjects({ file });
+}
+
+export async function lakeHourlyTotals(lake: Lake, touched: TouchedWindows): Promise<WindowTotals[]> {
+  const totals: WindowTotals[] = [];
+  for (const hour of touched.hours) {
+    const rows = await readLakePartition(lake, lakeKeys.hourly(hour));
+    if (rows) totals.push({ window_key: hour, rows: rows.length, ...sumColumns(rows, ['event_count', 'revenue_events', 'total_value']) });
+  }
+  return totals;
+}
+
+export async function lakeDailyTotals(lake: Lake, touched: TouchedWindows): Promise<WindowTotals[]> {
+  const totals: WindowTotals[] = [];
+  for (const date of touched.dates) {
+    const rows = await readLakePartition(lake, lakeKeys.daily(date));
+    if (rows) totals.push({ window_key: date, rows: rows.length, ...sumColumns(rows, ['total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']) });
+  }
+  return totals;
+}
+
+function sumColumns(rows: readonly Record<string, unknown>[], columns: readonly string[]): Record<string, number> {
+  return Object.fromEntries(columns.map((column) => [column, rows.reduce((sum, row) => sum + Number(row[column] ?? 0), 0)]));
+}

@@ -1,0 +1,140 @@
+/**
+ * The crash drills: a real `medallion run` over three windows is SIGKILLed (MEDALLION_KILL_AT, see
+ * src/faults.ts) in the second window at every task boundary — before each task, and after each task's
+ * work but before it is recorded — and in the middle of the bronze load, the silver insert, the history
+ * snapshot, the lake export and the PostgreSQL upsert. The same range is then run again, and every
+ * ClickHouse table (history included), both PostgreSQL replicas and the lake's files and bytes must equal
+ * a clean run of the same range and seed. Prints the matrix: point × outcome.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MID_POINTS } from '../../src/faults.js';
+import { TASK_IDS } from '../../src/task-ids.js';
+
+const RANGE = ['--from', '2026-11-20T10:00Z', '--to', '2026-11-20T13:00Z'];
+const ENV = { MEDALLION_EVENTS_PER_HOUR: '2000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0', MEDALLION_RETRY_DELAY_MS: '1' };
+/** How often a point is reached before the second window's: once per window, and twice per window for the upsert (hourly, then daily). */
+const OCCURRENCE_IN_SECOND_WINDOW: Record<string, number> = { 'mid:load_aurora': 3 };
+const POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS];
+const PARALLEL = 2;
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  stdout: string;
+}
+
+function node(args: readonly string[], env: Record<string, string>): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+function baseEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MEDALLION_')));
+}
+
+const medallionRun = (home: string, extra: Record<string, string> = {}) => node(['src/cli/main.ts', 'run', ...RANGE], { ...ENV, MEDALLION_HOME: home, ...extra });
+
+async function dump(home: string): Promise<Record<string, unknown>> {
+  const result = await node(['test/faults/dump.ts', home], {});
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+interface Outcome {
+  point: string;
+  killed: boolean;
+  rerun: string;
+  different: string[];
+  seconds: number;
+}
+
+let scratch: string;
+let template: string;
+let clean: Record<string, unknown>;
+const outcomes = new Map<string, Outcome>();
+
+/** A home where the tables exist already: the drills skip PGlite's and chDB's first start-up. */
+async function freshHome(label: string): Promise<string> {
+  const home = path.join(scratch, label.replace(/[^a-z0-9]+/gi, '_'));
+  await cp(template, home, { recursive: true });
+  return home;
+}
+
+async function drill(point: string): Promise<Outcome> {
+  const started = performance.now();
+  const home = await freshHome(point);
+  const occurrence = OCCURRENCE_IN_SECOND_WINDOW[point] ?? 2;
+  const killed = await medallionRun(home, { MEDALLION_KILL_AT: `${point}#${occurrence}` });
+  const rerun = await medallionRun(home);
+  const state = await dump(home);
+  await rm(home, { recursive: true, force: true });
+  const different = Object.keys({ ...clean, ...state }).filter((key) => JSON.stringify(clean[key]) !== JSON.stringify(state[key]));
+  return {
+    point,
+    killed: killed.signal === 'SIGKILL' && killed.stderr.includes(`SIGKILL at ${point}`),
+    rerun: rerun.code === 0 ? 'success' : `exit ${rerun.code}: ${rerun.stderr.split('\n').filter(Boolean).at(-1) ?? ''}`,
+    different,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+describe('SIGKILL at every task boundary and in the middle of every write, then a rerun of the range', () => {
+  before(async () => {
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'medallion-faults-'));
+    template = path.join(scratch, 'template');
+    const created = await node(['src/cli/main.ts', 'task', 'ensure_all_tables', '--start', '2026-11-20T10:00Z'], { ...ENV, MEDALLION_HOME: template });
+    assert.equal(created.code, 0, created.stderr);
+    const cleanHome = await freshHome('clean');
+    const cleanRun = await medallionRun(cleanHome);
+    assert.equal(cleanRun.code, 0, cleanRun.stderr);
+    clean = await dump(cleanHome);
+
+    const queue = [...POINTS];
+    const worker = async () => {
+      for (let point = queue.shift(); point; point = queue.shift()) outcomes.set(point, await drill(point));
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+  });
+
+  after(async () => {
+    const rows = POINTS.map((point) => outcomes.get(point)).filter((outcome): outcome is Outcome => outcome !== undefined);
+    const width = Math.max(...rows.map((row) => row.point.length));
+    const lines = rows.map((row) =>
+      `${row.point.padEnd(width)}  ${row.killed ? 'SIGKILL' : 'NOT KILLED'}  rerun ${row.rerun.padEnd(7)}  ${row.different.length === 0 ? 'equal to the clean run' : `DIFFERS: ${row.different.join(', ')}`}  (${row.seconds.toFixed(1)} s)`,
+    );
+    process.stdout.write(`\nCrash matrix (${rows.length} points, window 2 of 3, ${ENV.MEDALLION_EVENTS_PER_HOUR} events per hour):\n${lines.join('\n')}\n`);
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('the clean run fills every layer, the catalog, PostgreSQL and the lake', () => {
+    const bronze = clean['bronze.stg_events'] as { rows: number };
+    assert.ok(bronze.rows > 6000, `bronze holds the three windows (${bronze.rows})`);
+    for (const table of ['silver.fact_events', 'silver.dim_users', 'silver.quarantine_events', 'gold.agg_events_hourly', 'gold.agg_events_hourly_history', 'gold.rpt_daily_summary_history', 'catalog.pipeline_runs']) {
+      assert.ok((clean[table] as { rows: number }).rows > 0, table);
+    }
+    assert.ok((clean['postgres.agg_events_hourly'] as { rows: number }).rows > 0);
+    assert.ok((clean.lake as string[]).length > 10);
+  });
+
+  for (const point of POINTS) {
+    it(`${point}: killed there, then the rerun equals a clean run`, () => {
+      const outcome = outcomes.get(point)!;
+      assert.ok(outcome.killed, `the run was SIGKILLed at ${point}`);
+      assert.equal(outcome.rerun, 'success');
+      assert.deepEqual(outcome.different, [], `tables that differ from the clean run after the rerun`);
+    });
+  }
+});

@@ -45,6 +45,32 @@ describe('failures fail the run', () => {
     }
   });
 
+  it('a range rerun resumes: it skips the windows that succeeded, runs the failed one, and refuses --redo while one is unfinished', async () => {
+    const pipeline = await openTestPipeline();
+    try {
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const failed = await pipeline.run(windowAt(1), { config: { ...pipeline.config, failTask: 'aggregate_gold_daily' } });
+      assert.equal(failed.status, 'failed');
+      await assert.rejects(pipeline.runRange(windowAt(0), windowAt(2), { redo: true }), /Run scheduled__2026-11-20T11:00:00\+00:00 is unfinished \(failed\)/);
+      const historyOfFailedRun = "SELECT count() AS rows FROM gold.rpt_daily_summary_history WHERE _snapshot_batch = 'scheduled__2026-11-20T11:00:00+00:00'";
+      const [snapshotted] = await chRows<{ rows: number }>(pipeline, historyOfFailedRun);
+      const resumed = await pipeline.runRange(windowAt(0), windowAt(2));
+      assert.deepEqual(resumed.map((outcome) => outcome.status), ['skipped', 'success']);
+      const [attempts] = await chRows<{ window0: number }>(
+        pipeline,
+        "SELECT countIf(run_id = 'scheduled__2026-11-20T10:00:00+00:00') AS window0 FROM catalog.benchmark_log WHERE task_name = 'load_bronze'",
+      );
+      assert.equal(attempts!.window0, 1, 'the succeeded window was not run again');
+      const [history] = await chRows<{ rows: number }>(pipeline, historyOfFailedRun);
+      assert.ok(snapshotted!.rows > 0);
+      assert.equal(history!.rows, snapshotted!.rows, 'the failed run had snapshotted its dates; the resumed run did not snapshot them again');
+      const redone = await pipeline.runRange(windowAt(0), windowAt(2), { redo: true });
+      assert.deepEqual(redone.map((outcome) => outcome.status), ['success', 'success']);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
   it('a task that keeps failing fails the run after its retries; downstream tasks do not run', async () => {
     const pipeline = await openTestPipeline({ MEDALLION_FAIL_TASK: 'aggregate_gold_daily', MEDALLION_TASK_RETRIES: '2' });
     try {

@@ -74,10 +74,10 @@ async function runWindows(config: Config, from: Date, to: Date, options: { json?
       to,
       onEvent: progressPrinter(),
       redo: options.redo,
-      onWindow: (index, total, windowStart, action) => {
-        const what = action === 'skip' ? 'already succeeded: skipped (--redo runs it again)' : `(${config.source.eventsPerHour} events per hour)`;
-        err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} ${what}`);
+      onWindow: (index, total, windowStart) => {
+        err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} (${config.source.eventsPerHour} events per hour)`);
       },
+      onSkip: () => err('  already succeeded: skipped (--redo runs it again)'),
     });
     if (options.json) out(JSON.stringify(outcomes, null, 2));
     else if (options.summary) await printSummary(engines, outcomes, out);

@@ -107,10 +107,16 @@ export function createContext(options: RunOptions): RunContext {
  * run: its downstream tasks are skipped and the run is marked failed in catalog.pipeline_runs. The
  * window is claimed first, so a second process running it waits (or fails, saying who holds it).
  */
-export async function runWindow(options: RunOptions): Promise<RunOutcome> {
+export async function runWindow(options: RunOptions & { skipIfSucceeded?: boolean }): Promise<RunOutcome> {
   // No other process works on this window meanwhile (see Engines.claimWindow); released whatever happens.
   const release = await options.engines.claimWindow(options.windowStart);
   try {
+    if (options.skipIfSucceeded) {
+      // Asked under the claim: a process that waited for another one's run of this window finds it done.
+      const runId = options.runId ?? defaultRunId(options.windowStart);
+      const status = (await catalog.runStatuses(await options.engines.clickhouse(), [runId])).get(runId)?.status;
+      if (status === 'success') return skippedRun(runId, options.windowStart);
+    }
     return await runClaimedWindow(options);
   } finally {
     await release();
@@ -199,8 +205,10 @@ export interface RangeOptions extends Omit<RunOptions, 'windowStart' | 'runId'> 
   to: Date;
   /** Run windows that already succeeded again (default: skip them). */
   redo?: boolean;
-  /** Called before each window: whether it runs, or is skipped because it already succeeded. */
-  onWindow?: (index: number, total: number, windowStart: Date, action: 'run' | 'skip') => void;
+  /** Called before each window. */
+  onWindow?: (index: number, total: number, windowStart: Date) => void;
+  /** Called when a window is skipped because it already succeeded. */
+  onSkip?: (windowStart: Date) => void;
 }
 
 /**
@@ -215,11 +223,11 @@ export interface RangeOptions extends Omit<RunOptions, 'windowStart' | 'runId'> 
 export async function runRange(options: RangeOptions): Promise<RunOutcome[]> {
   const windows = hourlyWindows(options.from, options.to);
   const runIds = windows.map((windowStart) => defaultRunId(windowStart));
-  const statuses = await catalog.runStatuses(await options.engines.clickhouse(), runIds);
   if (options.redo) {
+    const statuses = await catalog.runStatuses(await options.engines.clickhouse(), runIds);
     const unfinished = runIds.slice(1).find((runId) => statuses.has(runId) && statuses.get(runId)!.status !== 'success');
     if (unfinished) {
-      throw new RangeError(
+      throw new Error(
         `Run ${unfinished} is unfinished (${statuses.get(unfinished)!.status}); redoing the windows before it would put its events into their ` +
           'gold and so into its own history snapshot. Rerun the range without --redo first (it completes the unfinished runs), then redo it.',
       );
@@ -227,13 +235,9 @@ export async function runRange(options: RangeOptions): Promise<RunOutcome[]> {
   }
   const outcomes: RunOutcome[] = [];
   for (const [index, windowStart] of windows.entries()) {
-    const skip = !options.redo && statuses.get(runIds[index]!)?.status === 'success';
-    options.onWindow?.(index, windows.length, windowStart, skip ? 'skip' : 'run');
-    if (skip) {
-      outcomes.push(skippedRun(runIds[index]!, windowStart));
-      continue;
-    }
-    const outcome = await runWindow({ ...options, windowStart });
+    options.onWindow?.(index, windows.length, windowStart);
+    const outcome = await runWindow({ ...options, windowStart, skipIfSucceeded: !options.redo });
+    if (outcome.status === 'skipped') options.onSkip?.(windowStart);
     outcomes.push(outcome);
     if (outcome.status === 'failed') break;
   }

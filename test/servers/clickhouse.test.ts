@@ -23,7 +23,7 @@ import { renderDeployment, statements } from '../../src/sql.js';
 const LAYERS = { catalog, bronze, silver, gold } as const;
 const ddlFile = (layer: string) => readFileSync(new URL(`../../src/layers/${layer}/sql/create_tables.sql`, import.meta.url), 'utf8');
 const allStatements = () => Object.keys(LAYERS).flatMap((layer) => statements(ddlFile(layer)));
-const objectName = (statement: string) => /CREATE (?:DATABASE|TABLE) IF NOT EXISTS ([\w.]+)/.exec(statement)?.[1];
+const objectName = (statement: string) => /(?:CREATE (?:DATABASE|TABLE) IF NOT EXISTS|ALTER TABLE) ([\w.]+)/.exec(statement)?.[1];
 
 describe('ClickHouse DDL, one definition for a single node and a cluster', () => {
   let home: string;
@@ -40,7 +40,7 @@ describe('ClickHouse DDL, one definition for a single node and a cluster', () =>
   it('marks every database and table for ON CLUSTER and every MergeTree engine for replication', () => {
     const ddl = allStatements();
     const creates = ddl.filter(objectName);
-    assert.equal(creates.length, ddl.length, 'every statement creates a database or a table');
+    assert.equal(creates.length, ddl.length, 'every statement creates a database or a table, or alters a table (the bronze quality rules)');
     assert.equal(creates.filter((statement) => /CREATE TABLE/.test(statement)).length, 14);
     for (const statement of ddl) {
       assert.equal(statement.match(/\/\*ON CLUSTER\*\//g)?.length, 1, objectName(statement));
@@ -67,7 +67,7 @@ describe('ClickHouse DDL, one definition for a single node and a cluster', () =>
     for (const statement of allStatements()) {
       const name = objectName(statement)!;
       const rendered = renderDeployment(statement, { cluster: 'analytics' });
-      assert.match(rendered, new RegExp(`IF NOT EXISTS ${name.replace('.', '\\.')} ON CLUSTER 'analytics'`));
+      assert.match(rendered, new RegExp(`(IF NOT EXISTS|ALTER TABLE) ${name.replace('.', '\\.')} ON CLUSTER 'analytics'`));
       assert.doesNotMatch(rendered, /\/\*(ON CLUSTER|Replicated)\*\//);
       // Nothing else differs from the single-node statement.
       assert.equal(rendered.replace(" ON CLUSTER 'analytics'", '').replace('Replicated', ''), renderDeployment(statement, {}));
@@ -132,7 +132,7 @@ describe('ClickHouse server mode over HTTP (requests captured, no ClickHouse beh
     assert.equal(requests.length, allStatements().length, 'one request per statement');
     for (const request of requests) {
       const sql = request.url.searchParams.get('query') ?? request.body;
-      assert.match(sql, /^[\s\S]*CREATE (DATABASE|TABLE) IF NOT EXISTS [\w.]+ ON CLUSTER 'analytics'/);
+      assert.match(sql, /^[\s\S]*(CREATE (DATABASE|TABLE) IF NOT EXISTS|ALTER TABLE) [\w.]+ ON CLUSTER 'analytics'/);
       if (/CREATE TABLE/.test(sql)) assert.match(sql, /ENGINE = Replicated(Replacing)?MergeTree/);
       assert.equal(request.url.searchParams.get('session_timezone'), 'UTC');
       assert.ok(!request.url.href.includes('ch-password'), 'no password in the request URL');

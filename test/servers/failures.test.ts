@@ -84,7 +84,7 @@ describe('a server that goes down during a run', { skip: NO_SERVERS }, () => {
       assert.equal(outcome.failedTask, 'export_gold_to_s3');
       assert.equal(writes, 1, 'the kill happened in the middle of the export');
       const location = pipeline.config.lake.mode === 's3' ? `s3://${pipeline.config.lake.bucket}/${pipeline.config.lake.prefix}` : '';
-      assert.match(outcome.error!, new RegExp(`^S3 lake ${location} at ${servers().s3Endpoint} is unreachable while writing (agg_events_hourly|rpt_daily_summary)/event_date=`));
+      assert.match(outcome.error!, new RegExp(`^S3 lake ${location} at ${servers().s3Endpoint} is unreachable while (writing|listing) (agg_events_hourly|rpt_daily_summary)/event_date=`), 'the retry fails at its first request, the listing of the touched partitions');
       assert.match(outcome.error!, /ECONNREFUSED/);
       assert.match(outcome.error!, /rerun the window/);
       for (const id of ['load_aurora', 'validate_delivery', 'complete_pipeline_run']) assert.equal(outcome.tasks.find((task) => task.id === id)?.status, 'skipped', id);

@@ -10,11 +10,13 @@ export interface CliResult {
 
 /** Runs the medallion CLI from source in a child process, as a user would. */
 export function medallion(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runScript('src/cli/main.ts', args, env);
+}
+
+/** Runs a TypeScript entry point of this repository (through tsx) in a child process and collects its output. */
+export function runScript(script: string, args: readonly string[], env: Record<string, string> = {}, baseEnv: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

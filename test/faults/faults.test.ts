@@ -7,13 +7,13 @@
  * a clean run of the same range and seed. Prints the matrix: point × outcome.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MID_POINTS } from '../../src/faults.js';
 import { TASK_IDS } from '../../src/task-ids.js';
+import { runScript } from '../cli.js';
 
 const RANGE = ['--from', '2026-11-20T10:00Z', '--to', '2026-11-20T13:00Z'];
 const ENV = { MEDALLION_EVENTS_PER_HOUR: '2000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0', MEDALLION_RETRY_DELAY_MS: '1' };
@@ -22,29 +22,12 @@ const OCCURRENCE_IN_SECOND_WINDOW: Record<string, number> = { 'mid:load_aurora':
 const POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS];
 const PARALLEL = 2;
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  stdout: string;
-}
-
-function node(args: readonly string[], env: Record<string, string>): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
+/** The environment without any MEDALLION_ variable of the shell that runs the tests. */
 function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MEDALLION_')));
 }
 
+const node = (args: readonly string[], env: Record<string, string>) => runScript(args[0]!, args.slice(1), env, baseEnv());
 const medallionRun = (home: string, extra: Record<string, string> = {}) => node(['src/cli/main.ts', 'run', ...RANGE], { ...ENV, MEDALLION_HOME: home, ...extra });
 
 async function dump(home: string): Promise<Record<string, unknown>> {

@@ -19,7 +19,9 @@ const RANGE = ['--from', '2026-11-20T10:00Z', '--to', '2026-11-20T13:00Z'];
 const ENV = { MEDALLION_EVENTS_PER_HOUR: '2000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0', MEDALLION_RETRY_DELAY_MS: '1' };
 /** How often a point is reached before the second window's: once per window, and twice per window for the upsert (hourly, then daily). */
 const OCCURRENCE_IN_SECOND_WINDOW: Record<string, number> = { 'mid:load_aurora': 3 };
-const POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS];
+const ALL_POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS];
+/** FAULTS_ONLY=<point>,<point> runs only those drills (while working on one of them). */
+const POINTS = process.env.FAULTS_ONLY ? ALL_POINTS.filter((point) => process.env.FAULTS_ONLY!.split(',').includes(point)) : ALL_POINTS;
 const PARALLEL = 2;
 
 /** The environment without any MEDALLION_ variable of the shell that runs the tests. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseKillAt } from './faults.js';
 import { displayUrl, holdsSecrets, maskSecrets, parseUrl, registerSecrets, secretsOfEnvironment } from './secrets.js';
 import { isTaskId, TASK_IDS } from './task-ids.js';
+import { loadMapping, MappingError, type Mapping } from './source-mapping.js';
 
 /** A SQL identifier that may be placed into DDL: validated here, never taken from data. */
 const identifier = z
@@ -56,6 +57,8 @@ const environmentSchema = z.object({
   MEDALLION_POSTGRES_SCHEMA: identifier.refine((name) => !name.startsWith('pg_'), 'must not start with pg_ (reserved by PostgreSQL)').default('medallion_etl'),
   MEDALLION_LAKE_URL: z.string().min(1).optional(),
   MEDALLION_S3_ENDPOINT: urlWithScheme(['http:', 'https:']).optional(),
+  /** A files source's mapping file (YAML or JSON); unset, the synthetic source generates the events. */
+  MEDALLION_SOURCE: z.string().min(1).optional(),
   MEDALLION_EVENTS_PER_HOUR: positiveInt(50_000_000).default(100_000),
   MEDALLION_SEED: nonNegativeInt(2 ** 31).default(42),
   MEDALLION_TASK_RETRIES: nonNegativeInt(10).default(2),
@@ -76,7 +79,8 @@ export interface Config {
   postgres: { mode: 'embedded'; path: string } | { mode: 'server'; url: string; tls?: PostgresTls };
   postgresSchema: string;
   lake: { mode: 'directory'; path: string } | { mode: 's3'; bucket: string; prefix: string; endpoint?: string };
-  source: { eventsPerHour: number; seed: number };
+  /** The synthetic source's settings; `mapping`: a files source replaces it (MEDALLION_SOURCE). */
+  source: { eventsPerHour: number; seed: number; mapping?: Mapping; s3Endpoint?: string };
   retries: { attempts: number; delayMs: number };
   lockTimeoutMs: number;
   framework: string;
@@ -142,13 +146,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       : { mode: 'embedded', path: path.join(home, 'postgres') },
     postgresSchema: e.MEDALLION_POSTGRES_SCHEMA,
     lake: parseLake(e.MEDALLION_LAKE_URL, home, e.MEDALLION_S3_ENDPOINT),
-    source: { eventsPerHour: e.MEDALLION_EVENTS_PER_HOUR, seed: e.MEDALLION_SEED },
+    source: { eventsPerHour: e.MEDALLION_EVENTS_PER_HOUR, seed: e.MEDALLION_SEED, ...(e.MEDALLION_SOURCE ? { mapping: sourceMapping(e.MEDALLION_SOURCE) } : {}), ...(e.MEDALLION_S3_ENDPOINT ? { s3Endpoint: e.MEDALLION_S3_ENDPOINT } : {}) },
     retries: { attempts: e.MEDALLION_TASK_RETRIES + 1, delayMs: e.MEDALLION_RETRY_DELAY_MS },
     lockTimeoutMs: e.MEDALLION_LOCK_TIMEOUT_MS,
     framework: e.MEDALLION_FRAMEWORK,
     ...(e.MEDALLION_FAIL_TASK ? { failTask: e.MEDALLION_FAIL_TASK } : {}),
     ...(e.MEDALLION_KILL_AT ? { killAt: parseKillAt(e.MEDALLION_KILL_AT) } : {}),
   };
+}
+
+/** The mapping file, validated now: a problem stops the program naming the variable and the field. */
+function sourceMapping(file: string): Mapping {
+  try {
+    return loadMapping(file);
+  } catch (error) {
+    if (error instanceof MappingError) throw new ConfigError('MEDALLION_SOURCE', `names a mapping with a problem: ${error.message}`);
+    throw error;
+  }
 }
 
 /** MEDALLION_HOME must be a directory, or creatable as one: its nearest existing ancestor is a directory. */

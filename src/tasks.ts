@@ -6,12 +6,13 @@ import * as catalog from './layers/catalog/repository.js';
 import * as lakeDelivery from './layers/delivery/lake.js';
 import * as delivery from './layers/delivery/repository.js';
 import * as gold from './layers/gold/repository.js';
+import type { LineageFlow } from './layers/lineage.js';
 import * as silver from './layers/silver/repository.js';
 import type { RunContext, TaskResult } from './pipeline/context.js';
 import { describeFailures } from './quality/checks.js';
 import { checkLakePartitionFiles, compareDeliveredTotals } from './quality/delivery-validation.js';
 import { describeAccounting, verifyBatch } from './quality/gate.js';
-import { expectedRows, generateInto } from './sources/synthetic.js';
+import { sourceOf } from './sources/index.js';
 
 const result = (summary: string, rowsIn: number, rowsOut: number, metrics: Record<string, number> = {}): TaskResult => ({ summary, rowsIn, rowsOut, metrics });
 
@@ -21,14 +22,16 @@ export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   for (const layer of [catalog, bronze, silver, gold]) await layer.createTables(clickhouse);
   await delivery.createPostgresTables(await ctx.engines.postgres(), ctx.config.postgresSchema);
-  return result('4 ClickHouse databases with 14 tables and the PostgreSQL schema with 2 replicas are in place', 0, 0);
+  const tables = await catalog.countPipelineTables(clickhouse);
+  return result(`4 ClickHouse databases with ${tables} tables and the PostgreSQL schema with 2 replicas are in place`, 0, 0, { clickhouse_tables: tables });
 }
 
-export async function registerCatalog(ctx: RunContext): Promise<TaskResult> {
+/** `lineage`: the flows derived from the graph's declarations (the graph passes them: arrows point down). */
+export async function registerCatalog(ctx: RunContext, lineage: readonly LineageFlow[]): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const postgres = await delivery.describePostgres(await ctx.engines.postgres(), ctx.config.postgresSchema);
   const registered = await catalog.registerTables(clickhouse, { schema: ctx.config.postgresSchema, ...postgres });
-  const flows = await catalog.registerLineage(clickhouse, [...silver.lineage, ...gold.lineage]);
+  const flows = await catalog.registerLineage(clickhouse, lineage);
   return result(`${registered.tables} tables, ${registered.columns} columns, ${flows} lineage flows registered`, 0, registered.tables + registered.columns + flows, { ...registered, lineage_flows: flows });
 }
 
@@ -38,13 +41,8 @@ export async function startPipelineRun(ctx: RunContext): Promise<TaskResult> {
 }
 
 export async function loadBronze(ctx: RunContext): Promise<TaskResult> {
-  const clickhouse = await ctx.engines.clickhouse();
-  const before = await bronze.countBatchRows(clickhouse, ctx.batch);
-  await generateInto(clickhouse, { ...ctx.batch, ...ctx.config.source });
-  const rows = await bronze.countBatchRows(clickhouse, ctx.batch);
-  const expected = expectedRows(ctx.config.source.eventsPerHour);
-  const note = before === 0 ? '' : ` (${before} were already loaded)`;
-  return result(`${rows} rows in bronze for the batch${note}`, expected, rows - before, { bronze_rows: rows });
+  const loaded = await sourceOf(ctx.config).load(await ctx.engines.clickhouse(), ctx.batch);
+  return result(loaded.summary, loaded.delivered, loaded.added, loaded.metrics);
 }
 
 export async function quarantineInvalidRows(ctx: RunContext): Promise<TaskResult> {

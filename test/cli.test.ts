@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { openEngines } from '../src/engines/index.js';
+import { writtenDataset } from '../src/pipeline/datasets.js';
 import { PIPELINE } from '../src/pipeline/graph.js';
 import { medallion } from './cli.js';
 
@@ -27,6 +28,17 @@ describe('the medallion command line', () => {
     assert.deepEqual(tasks.find((task) => task.id === 'verify_pipeline')?.upstream, ['aggregate_gold_hourly', 'aggregate_gold_daily']);
     const edges = tasks.flatMap((task) => task.upstream.map((upstream) => `${upstream}>${task.id}`));
     assert.equal(edges.length, 15);
+  });
+
+  it('prints each task\'s declared reads and writes beside the graph, the source and schema unresolved', async () => {
+    const result = await medallion(['dag', '--json']);
+    const { tasks } = JSON.parse(result.stdout) as { tasks: { id: string; reads: string[]; writes: string[] }[] };
+    const byId = new Map(tasks.map((task) => [task.id, task]));
+    assert.deepEqual(byId.get('load_bronze'), { ...byId.get('load_bronze'), reads: ['{source}'], writes: ['bronze.stg_events', 'catalog.source_files'] });
+    assert.deepEqual(byId.get('transform_silver')?.reads, ['bronze.stg_events']);
+    assert.deepEqual(byId.get('transform_silver')?.writes, ['silver.fact_events']);
+    assert.deepEqual(byId.get('load_aurora')?.writes, ['postgres.{schema}.agg_events_hourly', 'postgres.{schema}.rpt_daily_summary']);
+    assert.deepEqual(tasks.map((task) => [task.id, task.reads, task.writes]), PIPELINE.map((task) => [task.id, [...task.reads], task.writes.map(writtenDataset)]));
   });
 
   it('runs a window, reports it in status, and answers ad hoc queries on both engines', async () => {

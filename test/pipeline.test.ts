@@ -125,7 +125,7 @@ describe('three consecutive windows on embedded engines', () => {
     }
   });
 
-  it('creates the 16 tables with the seed\'s engines and keys', async () => {
+  it('creates the 17 tables (the seed\'s 16 and the files ledger) with their engines and keys', async () => {
     const tables = await chRows<{ name: string; engine: string; sorting_key: string }>(
       pipeline,
       `SELECT concat(database, '.', name) AS name, engine, sorting_key FROM system.tables WHERE database IN ('catalog', 'bronze', 'silver', 'gold') ORDER BY name`,
@@ -136,6 +136,7 @@ describe('three consecutive windows on embedded engines', () => {
       'catalog.column_registry': 'ReplacingMergeTree',
       'catalog.data_lineage': 'ReplacingMergeTree',
       'catalog.pipeline_runs': 'ReplacingMergeTree',
+      'catalog.source_files': 'ReplacingMergeTree',
       'catalog.table_registry': 'ReplacingMergeTree',
       'catalog.validation_log': 'MergeTree',
       'gold.agg_events_hourly': 'ReplacingMergeTree',
@@ -151,12 +152,12 @@ describe('three consecutive windows on embedded engines', () => {
     assert.deepEqual(replicas.map((row) => row.table_name), ['agg_events_hourly', 'rpt_daily_summary']);
   });
 
-  it('registers every table and column from the engines and the 7 lineage flows', async () => {
+  it('registers every table and column from the engines and the 13 lineage flows derived from the tasks\' reads and writes', async () => {
     const registry = await chRows<{ target: string; database: string; table_name: string; engine: string; description: string }>(
       pipeline,
       'SELECT target, database, table_name, engine, description FROM catalog.table_registry FINAL ORDER BY target, database, table_name',
     );
-    assert.equal(registry.length, 16);
+    assert.equal(registry.length, 17);
     assert.equal(registry.filter((row) => row.target === 'postgres').length, 2);
     assert.ok(registry.every((row) => row.description.length > 0), 'every table carries its DDL comment');
     const columns = await chRows<{ rows: number; without_comment: number }>(
@@ -171,9 +172,15 @@ describe('three consecutive windows on embedded engines', () => {
       'bronze.stg_events -> silver.fact_events',
       'bronze.stg_events -> silver.quarantine_events',
       'gold.agg_events_hourly -> gold.agg_events_hourly_history',
+      'gold.agg_events_hourly -> lake.agg_events_hourly',
+      'gold.agg_events_hourly -> postgres.medallion_etl.agg_events_hourly',
       'gold.rpt_daily_summary -> gold.rpt_daily_summary_history',
+      'gold.rpt_daily_summary -> lake.rpt_daily_summary',
+      'gold.rpt_daily_summary -> postgres.medallion_etl.rpt_daily_summary',
       'silver.fact_events -> gold.agg_events_hourly',
       'silver.fact_events -> gold.rpt_daily_summary',
+      'silver.fact_events -> silver.dim_users',
+      'source.synthetic -> bronze.stg_events',
     ]);
     const benchmarks = await chRows<{ tasks: number; attempts: number }>(pipeline, "SELECT uniqExact(task_name) AS tasks, count() AS attempts FROM catalog.benchmark_log WHERE status = 'success'");
     assert.deepEqual(benchmarks[0], { tasks: 15, attempts: 45 });

@@ -3,10 +3,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, describeTargets, loadConfig, type Config } from '../config.js';
 import { openEngines, type Engines } from '../engines/index.js';
 import { armKillAt } from '../faults.js';
+import { formatClickHouseTime } from '../layers/batch.js';
+import * as ledger from '../layers/catalog/ledger.js';
 import * as catalog from '../layers/catalog/repository.js';
+import { writtenDataset } from '../pipeline/datasets.js';
 import { PIPELINE, findTask } from '../pipeline/graph.js';
 import { createContext, failRunOnRequest, floorToHour, runRange, runTaskAttempt, type RunEvent, type RunOutcome } from '../pipeline/runner.js';
 import { maskSecrets } from '../secrets.js';
+import { checkMapping } from '../sources/files/index.js';
 import { formatDuration, formatTable, toCsv } from './format.js';
 import { printSummary } from './summary.js';
 
@@ -75,7 +79,8 @@ async function runWindows(config: Config, from: Date, to: Date, options: { json?
       onEvent: progressPrinter(),
       redo: options.redo,
       onWindow: (index, total, windowStart) => {
-        err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} (${config.source.eventsPerHour} events per hour)`);
+        const source = config.source.mapping ? `files of source ${config.source.mapping.name}` : `${config.source.eventsPerHour} events per hour`;
+        err(`\n[${index + 1}/${total}] window ${windowStart.toISOString()} (${source})`);
       },
       onSkip: () => err('  already succeeded: skipped (--redo runs it again)'),
     });
@@ -214,13 +219,66 @@ program
     });
   });
 
+const sources = program.command('sources').description('files sources: check a mapping, see the files ledger, re-ingest a file on purpose');
+
+sources
+  .command('check')
+  .description('preview a mapping: the matching files, the first mapped rows of one and the quarantine reasons of a sample; writes nothing')
+  .argument('<mapping>', 'the mapping file (YAML or JSON)')
+  .option('--file <location>', 'the file to read (default: the first matching file)')
+  .option('--rows <n>', 'mapped rows to show', parsePositiveInt, 10)
+  .option('--sample <n>', 'rows over which the quarantine reasons are counted', parsePositiveInt, 10_000)
+  .option('--json', 'print JSON')
+  .action(async (file: string, options: { file?: string; rows: number; sample: number; json?: boolean }) => {
+    const config = loadConfig(process.env, { MEDALLION_SOURCE: file });
+    const mapping = config.source.mapping!;
+    await withEngines(config, async (engines) => {
+      const windowStart = formatClickHouseTime(floorToHour(new Date()));
+      const check = await checkMapping(await engines.clickhouse(), mapping, { sample: options.sample, windowStart, ...(options.file ? { file: options.file } : {}), ...(config.source.s3Endpoint ? { s3: { endpoint: config.source.s3Endpoint } } : {}) });
+      if (options.json) return out(JSON.stringify({ ...check, rows: check.rows.slice(0, options.rows) }, null, 2));
+      out(`mapping ${mapping.file}: source ${mapping.name}, ${check.files.length} file(s) in ${check.landing} match ${mapping.glob}`);
+      out(`\nFirst mapped rows of ${check.file}`);
+      out(formatTable(check.rows.slice(0, options.rows).map((row) => ({ ...row, record: row.record.length > 60 ? `${row.record.slice(0, 57)}...` : row.record }))));
+      out(`\nQuarantine reasons over the first ${check.sample} rows ('' = valid)`);
+      out(formatTable(check.reasons));
+    });
+  });
+
+sources
+  .command('list')
+  .description('the files ledger of the configured source (MEDALLION_SOURCE): which run took each file, its rows and status')
+  .option('--limit <n>', 'how many files', parsePositiveInt, 50)
+  .option('--json', 'print JSON')
+  .action(async (options: { limit: number; json?: boolean }) => {
+    const config = loadConfig();
+    if (!config.source.mapping) throw new InvalidArgumentError('MEDALLION_SOURCE names no mapping: the synthetic source has no files');
+    await withEngines(config, async (engines) => {
+      const entries = await ledger.ofSource(await engines.clickhouse(), config.source.mapping!.name, options.limit);
+      out(options.json ? JSON.stringify(entries, null, 2) : formatTable(entries, ['location', 'status', 'rows', 'batch_id', 'size', 'modified_at', 'error']));
+    });
+  });
+
+sources
+  .command('reingest')
+  .description('release files of the configured source so that the next run ingests them again (after their content was corrected)')
+  .argument('<location...>', 'files as the ledger names them (sources list)')
+  .action(async (locations: string[]) => {
+    const config = loadConfig();
+    if (!config.source.mapping) throw new InvalidArgumentError('MEDALLION_SOURCE names no mapping: the synthetic source has no files');
+    await withEngines(config, async (engines) => {
+      const released = await ledger.release(await engines.clickhouse(), config.source.mapping!.name, locations);
+      for (const entry of released) out(`${entry.location}: released (${entry.error}); the next run ingests it`);
+    });
+  });
+
 program
   .command('dag')
   .description('the task graph, declared once: what the embedded runner and the Airflow DAG execute')
   .option('--json', 'print JSON')
   .action((options: { json?: boolean }) => {
-    const tasks = PIPELINE.map((task) => ({ id: task.id, upstream: [...task.upstream], description: task.description }));
-    out(options.json ? JSON.stringify({ tasks }, null, 2) : formatTable(tasks.map((task) => ({ ...task, upstream: task.upstream.join(', ') }))));
+    // reads/writes: the datasets as declared ({source} and {schema} are resolved from a task's configuration).
+    const tasks = PIPELINE.map((task) => ({ id: task.id, upstream: [...task.upstream], description: task.description, reads: [...task.reads], writes: task.writes.map(writtenDataset) }));
+    out(options.json ? JSON.stringify({ tasks }, null, 2) : formatTable(tasks.map((task) => ({ id: task.id, upstream: task.upstream.join(', '), description: task.description }))));
   });
 
 program.parseAsync().catch((error: unknown) => {

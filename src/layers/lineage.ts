@@ -1,4 +1,7 @@
-/** A data flow between two tables, declared beside the repository whose statements realise it. */
+/**
+ * A data flow between two datasets, as catalog.data_lineage stores it. The flows are derived from what
+ * each task declares it reads and writes (src/pipeline/graph.ts), never listed by hand.
+ */
 export interface LineageFlow {
   source: string;
   target: string;

@@ -26,3 +26,8 @@ export async function silverHourlyEvents(clickhouse: Warehouse, touched: Touched
   const rows = await clickhouse.rows<{ window_key: string; events: number }>(sqlFile(import.meta.url, 'silver_hourly_events'), touched.params);
   return new Map(rows.map((row) => [row.window_key, row.events]));
 }
+
+/** Per landed file of the batch: its records when read, and its rows in bronze. */
+export function fileAccounting(clickhouse: Warehouse, batch: Batch): Promise<{ location: string; records: number; bronze_rows: number }[]> {
+  return clickhouse.rows(sqlFile(import.meta.url, 'file_accounting'), batch.params);
+}

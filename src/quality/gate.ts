@@ -3,7 +3,7 @@ import type { Batch } from '../layers/batch.js';
 import type { TouchedWindows } from '../layers/bronze/repository.js';
 import type { ValidationRow } from '../layers/catalog/repository.js';
 import * as gold from '../layers/gold/repository.js';
-import { accountedRows, batchAccounting, silverHourlyEvents, type Accounting } from './accounting.js';
+import { accountedRows, batchAccounting, fileAccounting, silverHourlyEvents, type Accounting } from './accounting.js';
 import { compareTotals, sumByWindow } from './checks.js';
 
 /**
@@ -18,7 +18,11 @@ export async function verifyBatch(clickhouse: Warehouse, batch: Batch, touched: 
   const silverEvents = new Map([...(await silverHourlyEvents(clickhouse, touched))].map(([hour, events]) => [hour, { event_count: events }]));
   const goldEvents = sumByWindow(await gold.readHourly(clickhouse, touched), gold.hourOf, ['event_count']);
   const layerCheck = compareTotals(runId, 'gold_vs_silver', 'hour', touched.hours, ['event_count'], silverEvents, goldEvents);
-  return { accounting, checks: [...accountingCheck, ...layerCheck] };
+  // Every record of every file the batch ingested is one bronze row.
+  const files = await fileAccounting(clickhouse, batch);
+  const fileCheck = compareTotals(runId, 'file_accounting', 'file', files.map((file) => file.location), ['rows'],
+    new Map(files.map((file) => [file.location, { rows: file.records }])), new Map(files.map((file) => [file.location, { rows: file.bronze_rows }])));
+  return { accounting, checks: [...accountingCheck, ...layerCheck, ...fileCheck] };
 }
 
 export function describeAccounting(accounting: Accounting): string {

@@ -1,25 +1,33 @@
 import type { Warehouse } from '../engines/index.js';
 import { killWhileRunning } from '../faults.js';
+import * as bronze from '../layers/bronze/repository.js';
+import type { Batch } from '../layers/batch.js';
 import { sqlFile } from '../sql.js';
-
-export interface SourceBatch {
-  batchId: string;
-  windowStart: string;
-  eventsPerHour: number;
-  seed: number;
-}
+import type { LoadReport, Source } from './index.js';
 
 /** Rows the synthetic source delivers for a window: its own events plus duplicates, late events and re-deliveries. */
 export function expectedRows(eventsPerHour: number): number {
   return eventsPerHour + 2 * Math.floor(eventsPerHour / 100) + Math.floor(eventsPerHour / 200);
 }
 
-/** Generates the window's events straight into bronze: no event passes through JavaScript. */
-export async function generateInto(clickhouse: Warehouse, batch: SourceBatch): Promise<void> {
-  await killWhileRunning('mid:load_bronze', () => clickhouse.command(sqlFile(import.meta.url, 'generate_events'), {
-    events_per_hour: batch.eventsPerHour,
-    seed: batch.seed,
-    batch_id: batch.batchId,
-    window_start: batch.windowStart,
-  }));
+/** The deterministic generator of the seed's events, inside ClickHouse: no event passes through JavaScript. */
+export function openSyntheticSource(settings: { eventsPerHour: number; seed: number }): Source {
+  return {
+    name: 'synthetic',
+    dataset: 'source.synthetic',
+    async load(clickhouse: Warehouse, batch: Batch): Promise<LoadReport> {
+      const before = await bronze.countBatchRows(clickhouse, batch);
+      await killWhileRunning('mid:load_bronze', () =>
+        clickhouse.command(sqlFile(import.meta.url, 'generate_events'), {
+          events_per_hour: settings.eventsPerHour,
+          seed: settings.seed,
+          batch_id: batch.batchId,
+          window_start: batch.windowStart,
+        }),
+      );
+      const rows = await bronze.countBatchRows(clickhouse, batch);
+      const note = before === 0 ? '' : ` (${before} were already loaded)`;
+      return { rows, added: rows - before, delivered: expectedRows(settings.eventsPerHour), summary: `${rows} rows in bronze for the batch${note}`, metrics: { bronze_rows: rows } };
+    },
+  };
 }

@@ -23,6 +23,7 @@ const AUDIT_COLUMNS: Record<string, readonly string[]> = {
   'catalog.data_lineage': ['registered_at'],
   'catalog.pipeline_runs': ['started_at', 'finished_at', 'updated_at'],
   'catalog.validation_log': ['checked_at'],
+  'catalog.source_files': ['updated_at'],
 };
 
 /** Tables whose rows are one per attempt: compared as the set of distinct rows (a rerun repeats a check). */

@@ -3,7 +3,17 @@ import { runScript, sqlFile } from '../../sql.js';
 import type { Batch } from '../batch.js';
 
 export async function createTables(clickhouse: Warehouse): Promise<void> {
-  await runScript((statement) => clickhouse.command(statement), sqlFile(import.meta.url, 'create_tables'));
+  await runScript((statement) => clickhouse.command(statement), ddl());
+}
+
+/** The bronze DDL, with the quality rules in place. */
+export function ddl(): string {
+  return sqlFile(import.meta.url, 'create_tables').replace('/*REJECTION_RULES*/', rejectionRules());
+}
+
+/** The quality rules as one ClickHouse expression over a bronze row's columns (see rejection_rules.sql). */
+export function rejectionRules(): string {
+  return sqlFile(import.meta.url, 'rejection_rules').replace(/^--.*\n/gm, '').trim();
 }
 
 export async function countBatchRows(clickhouse: Warehouse, batch: Batch): Promise<number> {

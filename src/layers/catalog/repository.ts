@@ -37,12 +37,27 @@ export async function registerTables(clickhouse: Warehouse, postgres: { schema: 
   return counts ?? { tables: 0, columns: 0 };
 }
 
+/** How many tables the four ClickHouse databases hold. */
+export async function countPipelineTables(clickhouse: Warehouse): Promise<number> {
+  const [row] = await clickhouse.rows<{ tables: number }>(sqlFile(import.meta.url, 'pipeline_tables'));
+  return row?.tables ?? 0;
+}
+
+/**
+ * Makes catalog.data_lineage hold exactly these flows: they are written (a flow's row is replaced by its
+ * (source, target) key), then flows registered before and no longer derived are deleted. Written first,
+ * so that a crash in between leaves a superset, which the next run corrects.
+ */
 export async function registerLineage(clickhouse: Warehouse, flows: readonly LineageFlow[]): Promise<number> {
   const registeredAt = nowText();
   await clickhouse.insert(
     'catalog.data_lineage',
     flows.map((flow) => ({ source_table: flow.source, target_table: flow.target, task_name: flow.task, transformation: flow.transformation, registered_at: registeredAt })),
   );
+  const current = { flows: flows.map((flow) => `${flow.source} -> ${flow.target}`) };
+  // Checked first: a delete is a mutation, not worth making every hour for nothing.
+  const [stale] = await clickhouse.rows<{ flows: number }>(sqlFile(import.meta.url, 'stale_lineage'), current);
+  if (stale && stale.flows > 0) await clickhouse.command(sqlFile(import.meta.url, 'delete_stale_lineage'), current);
   return flows.length;
 }
 
@@ -151,7 +166,7 @@ export async function lastTaskError(clickhouse: Warehouse, runId: string, taskNa
 export interface ValidationRow {
   run_id: string;
   check_name: string;
-  grain: 'batch' | 'hour' | 'date';
+  grain: 'batch' | 'hour' | 'date' | 'file';
   window_key: string;
   metric: string;
   expected: number;

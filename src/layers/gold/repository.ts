@@ -3,15 +3,6 @@ import { faultPoint } from '../../faults.js';
 import { runScript, sqlFile } from '../../sql.js';
 import type { Batch } from '../batch.js';
 import type { TouchedWindows } from '../bronze/repository.js';
-import type { LineageFlow } from '../lineage.js';
-
-/** The flows gold realises, registered in catalog.data_lineage. */
-export const lineage: LineageFlow[] = [
-  { source: 'silver.fact_events', target: 'gold.agg_events_hourly', task: 'aggregate_gold_hourly', transformation: 'per (event_date, event_hour, category, source): events, revenue events, value' },
-  { source: 'silver.fact_events', target: 'gold.rpt_daily_summary', task: 'aggregate_gold_daily', transformation: 'per event_date: events, unique users, revenue events, revenue, average value' },
-  { source: 'gold.agg_events_hourly', target: 'gold.agg_events_hourly_history', task: 'snapshot_gold_history', transformation: 'touched hours as they were before the batch re-aggregated them' },
-  { source: 'gold.rpt_daily_summary', target: 'gold.rpt_daily_summary_history', task: 'snapshot_gold_history', transformation: 'touched dates as they were before the batch re-aggregated them' },
-];
 
 export interface HourlyRow {
   event_date: string;

@@ -3,15 +3,7 @@ import { killWhileRunning } from '../../faults.js';
 import { runScript, sqlFile } from '../../sql.js';
 import type { Batch } from '../batch.js';
 import type { TouchedWindows } from '../bronze/repository.js';
-import type { LineageFlow } from '../lineage.js';
 import { diffChain, rebuildChain, type Profile, type TypeOneAttributes, type Version } from './scd2.js';
-
-/** The flows silver realises, registered in catalog.data_lineage. */
-export const lineage: LineageFlow[] = [
-  { source: 'bronze.stg_events', target: 'silver.quarantine_events', task: 'quarantine_invalid_rows', transformation: 'rows breaking a quality rule, with every rejection reason' },
-  { source: 'bronze.stg_events', target: 'silver.fact_events', task: 'transform_silver', transformation: 'valid rows, one per event_id, money as Decimal, ids already in silver skipped' },
-  { source: 'bronze.stg_events', target: 'silver.dim_users', task: 'update_dim_users', transformation: 'SCD2: most frequent category/source per user and window; type-1 totals from silver' },
-];
 
 export async function createTables(clickhouse: Warehouse): Promise<void> {
   await runScript((statement) => clickhouse.command(statement), sqlFile(import.meta.url, 'create_tables'));

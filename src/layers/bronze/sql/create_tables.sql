@@ -20,20 +20,16 @@ PARTITION BY toYYYYMM(_window_start)
 ORDER BY (_window_start, _batch_id, _row)
 COMMENT 'Every delivered event, valid or not, one row per delivery';
 
--- The quality rules, in one place: evaluated once per row at load into the materialized column. Declared by
--- ALTER so that an existing table takes new rules too (rows loaded before keep the reasons they got).
--- A value above 999 999 999.99 is out of range: no single event is worth a billion, and the bound keeps
--- an hour's Float64 sums exact to the cent. This model has no refunds, so a negative value is invalid.
--- An event_time of 0 is what an unparseable time becomes; more than a day past the window's end is a
--- clock or parsing error, not a late event.
+-- Provenance of rows from files (empty for the synthetic source): added by ALTER so existing tables get them.
 ALTER TABLE bronze.stg_events /*ON CLUSTER*/
-    MODIFY COLUMN _rejection_reason String MATERIALIZED arrayStringConcat(arrayFilter(rule -> rule != '', [
-        if(event_id = '', 'empty_event_id', ''),
-        if(user_name = '', 'empty_user_name', ''),
-        if(NOT isFinite(value), 'non_finite_value', ''),
-        if(isFinite(value) AND value < 0, 'negative_value', ''),
-        if(isFinite(value) AND value > 999999999.99, 'value_out_of_range', ''),
-        if(toUnixTimestamp(event_time) = 0, 'invalid_event_time', ''),
-        if(event_time > _window_start + toIntervalHour(25), 'future_event_time', '')
-    ]), ',')
+    ADD COLUMN IF NOT EXISTS _source_file String DEFAULT '' COMMENT 'File the row was read from (path or s3:// URL); empty for the synthetic source',
+    ADD COLUMN IF NOT EXISTS _source_line UInt64 DEFAULT 0 COMMENT 'Line (text formats, the header of a CSV being line 1) or row (Parquet, from 1) of the row in its file',
+    ADD COLUMN IF NOT EXISTS _source_record String DEFAULT '' COMMENT 'The original line, for text formats: what a quarantined row looked like',
+    ADD COLUMN IF NOT EXISTS _source_problem String DEFAULT '' COMMENT 'What went wrong reading the row (unparsable_line, invalid_value), found at load';
+
+-- The quality rules are evaluated once per row at load into the materialized column; they are declared by
+-- ALTER so that an existing table takes new rules too (rows loaded before keep the reasons they got). The
+-- rules themselves are in rejection_rules.sql, which `medallion sources check` evaluates too.
+ALTER TABLE bronze.stg_events /*ON CLUSTER*/
+    MODIFY COLUMN _rejection_reason String MATERIALIZED /*REJECTION_RULES*/
     COMMENT 'The quality rules the row breaks, comma-separated, evaluated once at load; empty for a valid row'

@@ -36,15 +36,21 @@ COMMENT 'Every column of every pipeline table, read from system.columns / inform
 
 CREATE TABLE IF NOT EXISTS catalog.data_lineage /*ON CLUSTER*/
 (
-    source_table   String   COMMENT 'Qualified source table',
-    target_table   String   COMMENT 'Qualified target table',
+    source_table   String   COMMENT 'Source dataset: a ClickHouse table (database.table), or the configured source (source.synthetic, landing.<name>)',
+    target_table   String   COMMENT 'Target dataset: a ClickHouse table (database.table), or a delivered replica (lake.<table>, postgres.<schema>.<table>)',
     task_name      String   COMMENT 'Pipeline task that realises the flow',
     transformation String   COMMENT 'What the flow does to the rows',
     registered_at  DateTime64(3, 'UTC') COMMENT 'When this registration was written'
 )
 ENGINE = /*Replicated*/ReplacingMergeTree(registered_at)
 ORDER BY (source_table, target_table)
-COMMENT 'The 7 data flows, declared once beside the transforms that realise them';
+COMMENT 'The data flows, derived from what each task of the graph declares it reads and writes';
+
+-- A table created with the earlier comments (hand-listed flows between tables) takes these.
+ALTER TABLE catalog.data_lineage /*ON CLUSTER*/
+    MODIFY COMMENT 'The data flows, derived from what each task of the graph declares it reads and writes',
+    COMMENT COLUMN source_table 'Source dataset: a ClickHouse table (database.table), or the configured source (source.synthetic, landing.<name>)',
+    COMMENT COLUMN target_table 'Target dataset: a ClickHouse table (database.table), or a delivered replica (lake.<table>, postgres.<schema>.<table>)';
 
 CREATE TABLE IF NOT EXISTS catalog.pipeline_runs /*ON CLUSTER*/
 (
@@ -78,7 +84,7 @@ CREATE TABLE IF NOT EXISTS catalog.validation_log /*ON CLUSTER*/
     run_id        String   COMMENT 'Run that performed the check',
     checked_at    DateTime64(3, 'UTC') COMMENT 'When the check ran',
     check_name    LowCardinality(String) COMMENT 'Which comparison: e.g. accounting, gold_vs_silver, clickhouse_vs_postgres, clickhouse_vs_lake',
-    grain         LowCardinality(String) COMMENT 'batch, hour or date',
+    grain         LowCardinality(String) COMMENT 'batch, hour, date or file',
     window_key    String   COMMENT 'The window checked: the batch id, YYYY-MM-DD HH:00 or YYYY-MM-DD',
     metric        LowCardinality(String) COMMENT 'Metric compared, e.g. rows, event_count, total_value',
     expected      Float64  COMMENT 'Value on the reference side (ClickHouse)',
@@ -110,3 +116,23 @@ ENGINE = /*Replicated*/MergeTree
 PARTITION BY toYYYYMM(started_at)
 ORDER BY (run_id, task_name, attempt, started_at)
 COMMENT 'One row per task attempt: duration, rows in/out, throughput and peak memory';
+
+CREATE TABLE IF NOT EXISTS catalog.source_files /*ON CLUSTER*/
+(
+    source          LowCardinality(String) COMMENT 'Name of the files source (its mapping''s name)',
+    location        String   COMMENT 'The file: absolute path, or s3://bucket/key',
+    size            UInt64   COMMENT 'Size in bytes when the file was taken',
+    modified_at     DateTime64(3, 'UTC') COMMENT 'Modification time when the file was taken (S3: LastModified)',
+    etag            String   COMMENT 'S3 ETag when the file was taken; empty for a directory',
+    checksum        String   COMMENT 'Checksum of the content as ingested (computed inside ClickHouse over its lines or rows)',
+    batch_id        String   COMMENT 'Run that took the file: the file belongs to this run''s window',
+    window_start    DateTime('UTC') COMMENT 'Window of that run',
+    file_index      UInt32   COMMENT 'Position of the file among the run''s files: the high half of its rows'' _row in bronze',
+    rows            UInt64   COMMENT 'Lines (records, a CSV header excluded) or rows of the file: its bronze rows',
+    status          LowCardinality(String) COMMENT 'taken, ingested, failed (unreadable: see error), changed (content changed after ingestion) or released (to be ingested again)',
+    error           String   COMMENT 'Why the file failed, or what changed',
+    updated_at      DateTime64(6, 'UTC') COMMENT 'Version of this row: the latest write wins'
+)
+ENGINE = /*Replicated*/ReplacingMergeTree(updated_at)
+ORDER BY (source, location)
+COMMENT 'The files ledger: each landed file is taken by one run and ingested exactly once';

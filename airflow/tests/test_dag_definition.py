@@ -97,7 +97,7 @@ def test_dag_schedule_and_defaults_follow_the_seed(report: dict) -> None:
     assert "ensure_all_tables → register_catalog" in report["doc_md"]
     assert report["has_failure_callback"] is True
     assert report["operators"] == ["airflow.providers.standard.operators.bash.BashOperator"]
-    assert report["descriptions"]["load_bronze"].startswith("Generates the window")
+    assert report["descriptions"]["load_bronze"].startswith("Loads the window")
 
 
 def test_alert_address_is_an_airflow_variable_rendered_at_run_time(report: dict) -> None:

@@ -24,7 +24,7 @@ export const PIPELINE: readonly TaskDefinition[] = [
   { id: 'start_pipeline_run', upstream: ['register_catalog'], run: tasks.startPipelineRun, description: 'Logs the run start in catalog.pipeline_runs',
     reads: [], writes: ['catalog.pipeline_runs'] },
   // The configured source: synthetic, or files whose ledger is catalog.source_files.
-  { id: 'load_bronze', upstream: ['start_pipeline_run'], run: tasks.loadBronze, description: 'Generates the window\'s events into bronze.stg_events (append-only, idempotent)',
+  { id: 'load_bronze', upstream: ['start_pipeline_run'], run: tasks.loadBronze, description: 'Loads the window\'s events from the configured source (generated, or landed files) into bronze.stg_events (append-only, idempotent)',
     reads: [SOURCE], writes: ['bronze.stg_events', 'catalog.source_files'] },
   { id: 'quarantine_invalid_rows', upstream: ['load_bronze'], run: tasks.quarantineInvalidRows, description: 'Captures rejected rows with their reasons in silver.quarantine_events',
     reads: ['bronze.stg_events'], writes: ['silver.quarantine_events'] },

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { release } from '../src/layers/catalog/ledger.js';
-import { medallion } from './cli.js';
+import { medallion, runScript } from './cli.js';
 import { chRows, openTestPipeline, windowAt, type TestPipeline } from './helpers.js';
 
 /** The clickstream export of the issue: no event id, numeric user ids, zone-suffixed times, empty fields. */
@@ -323,6 +323,9 @@ describe('a crash in the middle of ingestion', () => {
         files.set(file, rows.length);
       }
       const env = { MEDALLION_HOME: path.join(dir, 'home'), MEDALLION_SOURCE: path.join(dir, 'mapping.yaml'), MEDALLION_TASK_RETRIES: '0' };
+      const cleanHome = path.join(dir, 'clean');
+      const clean = await medallion(['run', '--from', '2026-11-20T10:00Z'], { ...env, MEDALLION_HOME: cleanHome });
+      assert.equal(clean.code, 0, clean.stderr);
       // Killed while the second file's rows are being inserted (the first is in bronze and in the ledger).
       const killed = await medallion(['run', '--from', '2026-11-20T10:00Z'], { ...env, MEDALLION_KILL_AT: 'mid:load_bronze#2' });
       assert.equal(killed.signal, 'SIGKILL', killed.stderr);
@@ -340,6 +343,9 @@ describe('a crash in the middle of ingestion', () => {
         (JSON.parse(ledgerState.stdout) as { location: string; status: string; rows: number }[]).map(({ location, status, rows }) => ({ location, status, rows })).sort((a, b) => (a.location < b.location ? -1 : 1)),
         [...files].map(([location, rows]) => ({ location, status: 'ingested', rows })),
       );
+      // Every table, the replicas and the lake equal the clean run's (test/faults/dump.ts: audit columns aside).
+      const dump = async (home: string) => JSON.parse((await runScript('test/faults/dump.ts', [home])).stdout) as Record<string, unknown>;
+      assert.deepEqual(await dump(env.MEDALLION_HOME), await dump(cleanHome));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

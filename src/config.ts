@@ -65,6 +65,16 @@ const environmentSchema = z.object({
   MEDALLION_RETRY_DELAY_MS: nonNegativeInt(600_000).default(1_000),
   MEDALLION_LOCK_TIMEOUT_MS: nonNegativeInt(3_600_000).default(120_000),
   MEDALLION_FRAMEWORK: z.string().min(1).default('medallion-ts'),
+  /**
+   * How far apart, in days of delivery, two deliveries of one event id are still one event: silver holds an
+   * id once across this horizon (the source contract asks for at least 30 days). 3650 is ten years.
+   */
+  MEDALLION_DEDUP_HORIZON_DAYS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(30, 'must be at least 30 (the source contract: an event id is new only once across at least 30 days)')
+    .max(3650, 'must be at most 3650')
+    .default(30),
   /** Fault injection for drills and tests: the named task fails on every attempt. */
   MEDALLION_FAIL_TASK: z.string().refine(isTaskId, `must be a task id: ${TASK_IDS.join(', ')}`).optional(),
   /** Crash drill: the process SIGKILLs itself at <point>[#n] (see src/faults.ts). */
@@ -84,6 +94,8 @@ export interface Config {
   retries: { attempts: number; delayMs: number };
   lockTimeoutMs: number;
   framework: string;
+  /** Days of delivery across which silver holds an event id once (MEDALLION_DEDUP_HORIZON_DAYS). */
+  dedupHorizonDays: number;
   failTask?: string;
   /** Crash drill (tests): where the process kills itself. */
   killAt?: { point: string; occurrence: number };
@@ -150,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     retries: { attempts: e.MEDALLION_TASK_RETRIES + 1, delayMs: e.MEDALLION_RETRY_DELAY_MS },
     lockTimeoutMs: e.MEDALLION_LOCK_TIMEOUT_MS,
     framework: e.MEDALLION_FRAMEWORK,
+    dedupHorizonDays: e.MEDALLION_DEDUP_HORIZON_DAYS,
     ...(e.MEDALLION_FAIL_TASK ? { failTask: e.MEDALLION_FAIL_TASK } : {}),
     ...(e.MEDALLION_KILL_AT ? { killAt: parseKillAt(e.MEDALLION_KILL_AT) } : {}),
   };

@@ -36,7 +36,7 @@ describe('the medallion command line', () => {
     const byId = new Map(tasks.map((task) => [task.id, task]));
     assert.deepEqual(byId.get('load_bronze'), { ...byId.get('load_bronze'), reads: ['{source}'], writes: ['bronze.stg_events', 'catalog.source_files'] });
     assert.deepEqual(byId.get('transform_silver')?.reads, ['bronze.stg_events']);
-    assert.deepEqual(byId.get('transform_silver')?.writes, ['silver.fact_events']);
+    assert.deepEqual(byId.get('transform_silver')?.writes, ['silver.event_ids', 'silver.fact_events']);
     assert.deepEqual(byId.get('load_aurora')?.writes, ['postgres.{schema}.agg_events_hourly', 'postgres.{schema}.rpt_daily_summary']);
     assert.deepEqual(tasks.map((task) => [task.id, task.reads, task.writes]), PIPELINE.map((task) => [task.id, [...task.reads], task.writes.map(writtenDataset)]));
   });

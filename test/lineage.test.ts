@@ -52,6 +52,7 @@ describe('lineage derived from what each task declares it reads and writes (synt
     assert.deepEqual(registered, lineage(pipeline.config).map((flow) => ({ source_table: flow.source, target_table: flow.target, task_name: flow.task, transformation: flow.transformation })).sort(byPair));
     assert.deepEqual(registered.map((flow) => `${flow.source_table} -> ${flow.target_table} (${flow.task_name})`), [
       'bronze.stg_events -> silver.dim_users (update_dim_users)',
+      'bronze.stg_events -> silver.event_ids (transform_silver)',
       'bronze.stg_events -> silver.fact_events (transform_silver)',
       'bronze.stg_events -> silver.quarantine_events (quarantine_invalid_rows)',
       'gold.agg_events_hourly -> gold.agg_events_hourly_history (snapshot_gold_history)',
@@ -99,7 +100,7 @@ describe('lineage derived from what each task declares it reads and writes (synt
       { source_table: 'landing.retired', target_table: 'bronze.stg_events', task_name: 'load_bronze', transformation: 'an earlier configuration', registered_at: '2026-11-19 00:00:00.000' },
       { source_table: 'gold.agg_events_hourly', target_table: 'postgres.old_schema.agg_events_hourly', task_name: 'load_aurora', transformation: 'an earlier schema', registered_at: '2026-11-19 00:00:00.000' },
     ]);
-    assert.equal((await registeredLineage(pipeline)).length, 15);
+    assert.equal((await registeredLineage(pipeline)).length, 16);
     const outcome = await pipeline.run(windowAt(1));
     assert.equal(outcome.status, 'success');
     assert.deepEqual(await registeredLineage(pipeline), declaredLineage({ source: 'source.synthetic', schema: 'bi_lineage' }));
@@ -142,7 +143,7 @@ describe('declarations the lineage cannot be derived from', () => {
   const task = (id: TaskData['id'], reads: TaskData['reads'], writes: TaskData['writes']): TaskData => ({ id, description: id, reads, writes });
 
   it('are refused when the graph loads: the real graph passes', () => {
-    assert.equal(dataFlows(PIPELINE).length, 13);
+    assert.equal(dataFlows(PIPELINE).length, 14);
   });
 
   it('refuse two tasks declaring the same (source, target) flow, which catalog.data_lineage would collapse', () => {

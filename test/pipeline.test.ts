@@ -125,7 +125,7 @@ describe('three consecutive windows on embedded engines', () => {
     }
   });
 
-  it('creates the 17 tables (the seed\'s 16 and the files ledger) with their engines and keys', async () => {
+  it('creates the 18 tables (the seed\'s 16, the files ledger and the event-id registry) with their engines and keys', async () => {
     const tables = await chRows<{ name: string; engine: string; sorting_key: string }>(
       pipeline,
       `SELECT concat(database, '.', name) AS name, engine, sorting_key FROM system.tables WHERE database IN ('catalog', 'bronze', 'silver', 'gold') ORDER BY name`,
@@ -144,20 +144,22 @@ describe('three consecutive windows on embedded engines', () => {
       'gold.rpt_daily_summary': 'ReplacingMergeTree',
       'gold.rpt_daily_summary_history': 'MergeTree',
       'silver.dim_users': 'ReplacingMergeTree',
+      'silver.event_ids': 'ReplacingMergeTree',
       'silver.fact_events': 'ReplacingMergeTree',
       'silver.quarantine_events': 'ReplacingMergeTree',
     });
     assert.equal(tables.find((table) => table.name === 'gold.agg_events_hourly')?.sorting_key, 'event_date, event_hour, category, source');
+    assert.equal(tables.find((table) => table.name === 'silver.event_ids')?.sorting_key, 'delivery_date, id_hash, id_check, _batch_id');
     const replicas = await pgRows<{ table_name: string }>(pipeline, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'medallion_etl' ORDER BY table_name");
     assert.deepEqual(replicas.map((row) => row.table_name), ['agg_events_hourly', 'rpt_daily_summary']);
   });
 
-  it('registers every table and column from the engines and the 13 lineage flows derived from the tasks\' reads and writes', async () => {
+  it('registers every table and column from the engines and the 14 lineage flows derived from the tasks\' reads and writes', async () => {
     const registry = await chRows<{ target: string; database: string; table_name: string; engine: string; description: string }>(
       pipeline,
       'SELECT target, database, table_name, engine, description FROM catalog.table_registry FINAL ORDER BY target, database, table_name',
     );
-    assert.equal(registry.length, 17);
+    assert.equal(registry.length, 18);
     assert.equal(registry.filter((row) => row.target === 'postgres').length, 2);
     assert.ok(registry.every((row) => row.description.length > 0), 'every table carries its DDL comment');
     const columns = await chRows<{ rows: number; without_comment: number }>(
@@ -169,6 +171,7 @@ describe('three consecutive windows on embedded engines', () => {
     const lineage = await chRows<{ source_table: string; target_table: string }>(pipeline, 'SELECT source_table, target_table FROM catalog.data_lineage FINAL ORDER BY source_table, target_table');
     assert.deepEqual(lineage.map((flow) => `${flow.source_table} -> ${flow.target_table}`), [
       'bronze.stg_events -> silver.dim_users',
+      'bronze.stg_events -> silver.event_ids',
       'bronze.stg_events -> silver.fact_events',
       'bronze.stg_events -> silver.quarantine_events',
       'gold.agg_events_hourly -> gold.agg_events_hourly_history',

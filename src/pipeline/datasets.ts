@@ -34,6 +34,7 @@ export type DatasetId =
   | 'bronze.stg_events'
   | 'silver.quarantine_events'
   | 'silver.fact_events'
+  | 'silver.event_ids'
   | 'silver.dim_users'
   | 'gold.agg_events_hourly'
   | 'gold.rpt_daily_summary'

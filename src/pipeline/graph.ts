@@ -28,8 +28,9 @@ export const PIPELINE: readonly TaskDefinition[] = [
     reads: [SOURCE], writes: ['bronze.stg_events', 'catalog.source_files'] },
   { id: 'quarantine_invalid_rows', upstream: ['load_bronze'], run: tasks.quarantineInvalidRows, description: 'Captures rejected rows with their reasons in silver.quarantine_events',
     reads: ['bronze.stg_events'], writes: ['silver.quarantine_events'] },
-  { id: 'transform_silver', upstream: ['quarantine_invalid_rows'], run: tasks.transformSilver, description: 'Cleans and deduplicates valid rows into silver.fact_events',
-    reads: ['bronze.stg_events'], writes: ['silver.fact_events'] },
+  // silver.event_ids is read too, to skip the ids it holds: its own target, not a source.
+  { id: 'transform_silver', upstream: ['quarantine_invalid_rows'], run: tasks.transformSilver, description: 'Cleans and deduplicates valid rows into silver.fact_events, each event id once across the dedup horizon (registered in silver.event_ids)',
+    reads: ['bronze.stg_events'], writes: ['silver.event_ids', 'silver.fact_events'] },
   // Type-2 attributes from the batch's bronze rows, type-1 totals from silver.
   { id: 'update_dim_users', upstream: ['transform_silver'], run: tasks.updateDimUsers, description: 'SCD Type 2: tracks user attribute changes in silver.dim_users',
     reads: ['bronze.stg_events', 'silver.fact_events'], writes: ['silver.dim_users'] },
@@ -40,8 +41,8 @@ export const PIPELINE: readonly TaskDefinition[] = [
     reads: ['silver.fact_events'], writes: ['gold.agg_events_hourly'] },
   { id: 'aggregate_gold_daily', upstream: ['snapshot_gold_history'], run: tasks.aggregateGoldDaily, description: 'Re-aggregates every touched date into gold.rpt_daily_summary',
     reads: ['silver.fact_events'], writes: ['gold.rpt_daily_summary'] },
-  { id: 'verify_pipeline', upstream: ['aggregate_gold_hourly', 'aggregate_gold_daily'], run: tasks.verifyPipeline, description: 'Quality gate: batch accounting and gold against silver',
-    reads: ['bronze.stg_events', 'silver.quarantine_events', 'silver.fact_events', 'gold.agg_events_hourly', 'catalog.source_files'], writes: ['catalog.validation_log'] },
+  { id: 'verify_pipeline', upstream: ['aggregate_gold_hourly', 'aggregate_gold_daily'], run: tasks.verifyPipeline, description: 'Quality gate: batch accounting, each event id once in silver across the dedup horizon, and gold against silver',
+    reads: ['bronze.stg_events', 'silver.quarantine_events', 'silver.fact_events', 'silver.event_ids', 'gold.agg_events_hourly', 'catalog.source_files'], writes: ['catalog.validation_log'] },
   { id: 'export_gold_to_s3', upstream: ['verify_pipeline'], run: tasks.exportGoldToS3, description: 'Writes every touched gold partition to the Parquet lake (Hive layout)',
     reads: ['gold.agg_events_hourly', 'gold.rpt_daily_summary'],
     writes: [{ dataset: 'lake.agg_events_hourly', from: ['gold.agg_events_hourly'] }, { dataset: 'lake.rpt_daily_summary', from: ['gold.rpt_daily_summary'] }] },

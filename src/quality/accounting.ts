@@ -11,11 +11,23 @@ export interface Accounting {
   already_in_silver_rows: number;
 }
 
-/** Where every bronze row of the batch went, counted from the tables. */
-export async function batchAccounting(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<Accounting> {
-  const [row] = await clickhouse.rows<Accounting>(sqlFile(import.meta.url, 'batch_accounting'), { ...batch.params, ...touched.params });
+/** Whether silver holds each of the batch's event ids once across the dedup horizon (both 0 when it does). */
+export interface SilverOnce {
+  /** Ids this batch holds in silver twice, or holds while another batch of the horizon delivered them first. */
+  held_more_than_once: number;
+  /** Ids this batch holds in silver without having registered them in silver.event_ids (a later delivery would miss them). */
+  unregistered: number;
+}
+
+/**
+ * Where every bronze row of the batch went, counted from the tables: already_in_silver counts the ids another
+ * batch delivered first anywhere in the horizon (`horizonDays` days of delivery either side of the batch's).
+ */
+export async function batchAccounting(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows, horizonDays: number): Promise<{ accounting: Accounting; silverOnce: SilverOnce }> {
+  const [row] = await clickhouse.rows<Accounting & SilverOnce>(sqlFile(import.meta.url, 'batch_accounting'), { ...batch.params, ...touched.params, horizon_days: horizonDays });
   if (!row) throw new Error(`No accounting for batch ${batch.batchId}`);
-  return row;
+  const { held_more_than_once, unregistered, ...accounting } = row;
+  return { accounting, silverOnce: { held_more_than_once, unregistered } };
 }
 
 export function accountedRows(accounting: Accounting): number {

@@ -7,13 +7,15 @@ import { accountedRows, batchAccounting, fileAccounting, silverHourlyEvents, typ
 import { compareTotals, sumByWindow } from './checks.js';
 
 /**
- * The quality gate: every bronze row of the batch is accounted for, and gold holds exactly the events of
- * silver in every touched hour.
+ * The quality gate: every bronze row of the batch is accounted for, silver holds each of its event ids
+ * once across the dedup horizon, and gold holds exactly the events of silver in every touched hour.
  */
-export async function verifyBatch(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<{ accounting: Accounting; checks: ValidationRow[] }> {
-  const accounting = await batchAccounting(clickhouse, batch, touched);
+export async function verifyBatch(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows, horizonDays: number): Promise<{ accounting: Accounting; checks: ValidationRow[] }> {
+  const { accounting, silverOnce } = await batchAccounting(clickhouse, batch, touched, horizonDays);
   const runId = batch.batchId;
   const accountingCheck = compareTotals(runId, 'accounting', 'batch', [runId], ['rows'], new Map([[runId, { rows: accounting.bronze_rows }]]), new Map([[runId, { rows: accountedRows(accounting) }]]));
+  // Each event id of the batch is in silver once across the horizon, and registered where later batches look.
+  const onceCheck = compareTotals(runId, 'silver_once', 'batch', [runId], ['held_more_than_once', 'unregistered'], new Map([[runId, { held_more_than_once: 0, unregistered: 0 }]]), new Map([[runId, { ...silverOnce }]]));
 
   const silverEvents = new Map([...(await silverHourlyEvents(clickhouse, touched))].map(([hour, events]) => [hour, { event_count: events }]));
   const goldEvents = sumByWindow(await gold.readHourly(clickhouse, touched), gold.hourOf, ['event_count']);
@@ -22,7 +24,7 @@ export async function verifyBatch(clickhouse: Warehouse, batch: Batch, touched: 
   const files = await fileAccounting(clickhouse, batch);
   const fileCheck = compareTotals(runId, 'file_accounting', 'file', files.map((file) => file.location), ['rows'],
     new Map(files.map((file) => [file.location, { rows: file.records }])), new Map(files.map((file) => [file.location, { rows: file.bronze_rows }])));
-  return { accounting, checks: [...accountingCheck, ...layerCheck, ...fileCheck] };
+  return { accounting, checks: [...accountingCheck, ...onceCheck, ...layerCheck, ...fileCheck] };
 }
 
 export function describeAccounting(accounting: Accounting): string {

@@ -17,9 +17,13 @@ import { runScript } from '../cli.js';
 
 const RANGE = ['--from', '2026-11-20T10:00Z', '--to', '2026-11-20T13:00Z'];
 const ENV = { MEDALLION_EVENTS_PER_HOUR: '2000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0', MEDALLION_RETRY_DELAY_MS: '1' };
-/** How often a point is reached before the second window's: once per window, and twice per window for the upsert (hourly, then daily). */
-const OCCURRENCE_IN_SECOND_WINDOW: Record<string, number> = { 'mid:load_aurora': 3 };
-const ALL_POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS];
+/**
+ * Which time a point is reached in the second window: the second (once per window), or the third and fourth
+ * for the points reached twice per window: the upsert (hourly, then daily) and the silver writes (the
+ * event-id registration, then the events; a drill named `<point>#<n>` kills at that occurrence).
+ */
+const OCCURRENCE_IN_SECOND_WINDOW: Record<string, number> = { 'mid:load_aurora': 3, 'mid:transform_silver': 4 };
+const ALL_POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, 'mid:transform_silver#3'];
 /** FAULTS_ONLY=<point>,<point> runs only those drills (while working on one of them). */
 const POINTS = process.env.FAULTS_ONLY ? ALL_POINTS.filter((point) => process.env.FAULTS_ONLY!.split(',').includes(point)) : ALL_POINTS;
 const PARALLEL = 2;
@@ -61,15 +65,16 @@ async function freshHome(label: string): Promise<string> {
 async function drill(point: string): Promise<Outcome> {
   const started = performance.now();
   const home = await freshHome(point);
-  const occurrence = OCCURRENCE_IN_SECOND_WINDOW[point] ?? 2;
-  const killed = await medallionRun(home, { MEDALLION_KILL_AT: `${point}#${occurrence}` });
+  const [name, explicit] = point.split('#') as [string, string | undefined];
+  const occurrence = explicit ? Number(explicit) : (OCCURRENCE_IN_SECOND_WINDOW[point] ?? 2);
+  const killed = await medallionRun(home, { MEDALLION_KILL_AT: `${name}#${occurrence}` });
   const rerun = await medallionRun(home);
   const state = await dump(home);
   await rm(home, { recursive: true, force: true });
   const different = Object.keys({ ...clean, ...state }).filter((key) => JSON.stringify(clean[key]) !== JSON.stringify(state[key]));
   return {
     point,
-    killed: killed.signal === 'SIGKILL' && killed.stderr.includes(`SIGKILL at ${point}`),
+    killed: killed.signal === 'SIGKILL' && killed.stderr.includes(`SIGKILL at ${name}`),
     rerun: rerun.code === 0 ? 'success' : `exit ${rerun.code}: ${rerun.stderr.split('\n').filter(Boolean).at(-1) ?? ''}`,
     different,
     seconds: (performance.now() - started) / 1000,

@@ -42,7 +42,7 @@ describe('ClickHouse DDL, one definition for a single node and a cluster', () =>
     const ddl = allStatements();
     const creates = ddl.filter(objectName);
     assert.equal(creates.length, ddl.length, 'every statement creates a database or a table, or alters a table (the bronze quality rules)');
-    assert.equal(creates.filter((statement) => /CREATE TABLE/.test(statement)).length, 15);
+    assert.equal(creates.filter((statement) => /CREATE TABLE/.test(statement)).length, 16);
     for (const statement of ddl) {
       assert.equal(statement.match(/\/\*ON CLUSTER\*\//g)?.length, 1, objectName(statement));
       const engines = statement.match(/ENGINE = (\S*)MergeTree/g) ?? [];
@@ -60,7 +60,7 @@ describe('ClickHouse DDL, one definition for a single node and a cluster', () =>
     const tables = await chdb.rows<{ name: string; engine: string }>(
       "SELECT database || '.' || name AS name, engine FROM system.tables WHERE database IN ('catalog', 'bronze', 'silver', 'gold') ORDER BY name",
     );
-    assert.equal(tables.length, 15);
+    assert.equal(tables.length, 16);
     for (const table of tables) assert.match(table.engine, /^(Replacing)?MergeTree$/, table.name);
   });
 

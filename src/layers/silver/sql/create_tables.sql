@@ -68,3 +68,20 @@ ENGINE = /*Replicated*/ReplacingMergeTree
 PARTITION BY toYYYYMM(_window_start)
 ORDER BY (_window_start, _batch_id, _row)
 COMMENT 'Rows rejected at the silver boundary, with the reason; nothing is dropped silently';
+
+-- Where "is this id already in silver?" is answered across the horizon (MEDALLION_DEDUP_HORIZON_DAYS) without
+-- reading silver: one row per event silver holds, written by the batch that first delivered it, before the
+-- event itself. The id is a 96-bit fingerprint: a lookup scans id_hash alone (8 bytes a row, pruned to the
+-- horizon's days by the key) and reads id_check only where id_hash matched, so two ids are never taken for
+-- one (about 10^-12 per window at 10 M events an hour against 30 days of them). About 13 bytes a row.
+CREATE TABLE IF NOT EXISTS silver.event_ids /*ON CLUSTER*/
+(
+    delivery_date   Date     COMMENT 'UTC date of the window that first delivered the event: the horizon is counted in these days',
+    id_hash         UInt64   COMMENT 'cityHash64(event_id): what a lookup scans',
+    id_check        UInt32   COMMENT 'xxHash32(event_id): with id_hash a 96-bit fingerprint, read only where id_hash matched',
+    _batch_id       LowCardinality(String) COMMENT 'Run that first delivered the event: silver.fact_events holds it under this batch'
+)
+ENGINE = /*Replicated*/ReplacingMergeTree
+PARTITION BY toYYYYMM(delivery_date)
+ORDER BY (delivery_date, id_hash, id_check, _batch_id)
+COMMENT 'Every event id silver holds, by delivery date: the dedup lookup across the horizon (transform_silver registers an id before inserting it)';

@@ -1,6 +1,7 @@
--- Valid rows of the batch, one per event_id (the first delivered), minus the event_ids silver already
--- holds. Silver therefore never holds an event twice, and gold can aggregate it without FINAL.
--- The lookup reads only the touched hours of silver: its cost does not grow with history.
+-- Valid rows of the batch, one per event_id (the first delivered), for exactly the ids the batch registered
+-- in silver.event_ids (register_new_event_ids decided which are new, across the horizon), minus those
+-- silver already holds (a rerun, or a crash mid-insert). Silver therefore never holds an event twice, and
+-- gold can aggregate it without FINAL. The batch's registrations are read from its delivery day only.
 INSERT INTO silver.fact_events (event_id, user_name, category, source, value, is_revenue, event_time, event_date, event_hour, _batch_id)
 SELECT
     event_id,
@@ -27,7 +28,11 @@ FROM
     WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
     GROUP BY event_id
 )
-WHERE event_id NOT IN (
+WHERE (cityHash64(event_id), xxHash32(event_id)) IN (
+    SELECT id_hash, id_check FROM silver.event_ids
+    PREWHERE delivery_date = toDate({window_start:DateTime('UTC')}) AND _batch_id = {batch_id:String}
+)
+  AND event_id NOT IN (
     SELECT event_id FROM silver.fact_events
     WHERE (event_date, event_hour) IN (SELECT toDate(hour), toHour(hour) FROM (SELECT arrayJoin({touched_hours:Array(DateTime('UTC'))}) AS hour))
       AND event_id IN (
@@ -35,3 +40,4 @@ WHERE event_id NOT IN (
           WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
       )
 )
+SETTINGS use_index_for_in_with_subqueries_max_values = 100000

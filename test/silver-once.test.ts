@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+import type { RunEvent } from '../src/pipeline/runner.js';
+import { chRows, HOUR, openTestPipeline, windowAt, type TestPipeline } from './helpers.js';
+
+const DAY = 24 * HOUR;
+const clickHouseTime = (time: Date) => time.toISOString().slice(0, 19).replace('T', ' ');
+
+/** An event silver holds from the first window: its id and hour. */
+async function eventOfFirstWindow(pipeline: TestPipeline): Promise<{ event_id: string; event_time: string }> {
+  const [event] = await chRows<{ event_id: string; event_time: string }>(
+    pipeline,
+    "SELECT event_id, toString(event_time) AS event_time FROM silver.fact_events WHERE _batch_id = 'scheduled__2026-11-20T10:00:00+00:00' ORDER BY event_id LIMIT 1",
+  );
+  assert.ok(event);
+  return event;
+}
+
+/**
+ * A later file re-delivers an event with another event_time (and other content): the row is added to the
+ * batch in bronze right after load_bronze, as a source would have delivered it.
+ */
+function redeliver(pipeline: TestPipeline, eventId: string, windowStart: Date): (event: RunEvent) => Promise<void> {
+  return async (event) => {
+    if (event.type !== 'task-end' || event.task !== 'load_bronze') return;
+    await (await pipeline.engines.clickhouse()).command(
+      `INSERT INTO bronze.stg_events (event_id, user_name, category, source, value, event_time, _batch_id, _window_start, _row)
+       VALUES ({id:String}, 'user_1', 'purchase', 'web', 77.5, {time:DateTime('UTC')}, {batch:String}, {window:DateTime('UTC')}, 1000000)`,
+      { id: eventId, time: clickHouseTime(new Date(windowStart.getTime() + 17 * 60_000)), batch: event.runId, window: clickHouseTime(windowStart) },
+    );
+  };
+}
+
+async function copiesInSilver(pipeline: TestPipeline, eventId: string) {
+  return chRows<{ _batch_id: string; event_time: string }>(pipeline, 'SELECT _batch_id, toString(event_time) AS event_time FROM silver.fact_events WHERE event_id = {id:String} ORDER BY _batch_id', { id: eventId });
+}
+
+async function runCounts(pipeline: TestPipeline, runId: string) {
+  const [run] = await chRows<{ status: string; silver_new_rows: number; already_in_silver_rows: number }>(
+    pipeline,
+    'SELECT status, silver_new_rows, already_in_silver_rows FROM catalog.pipeline_runs FINAL WHERE run_id = {run:String}',
+    { run: runId },
+  );
+  return run!;
+}
+
+/** Gold's events per hour equal silver's, and their total is the number of distinct ids in silver. */
+async function assertGoldCountsEachEventOnce(pipeline: TestPipeline) {
+  const [totals] = await chRows<{ gold: number; silver: number; ids: number }>(
+    pipeline,
+    `SELECT (SELECT sum(event_count) FROM gold.agg_events_hourly FINAL) AS gold,
+            (SELECT count() FROM silver.fact_events) AS silver,
+            (SELECT uniqExact(event_id) FROM silver.fact_events) AS ids`,
+  );
+  assert.equal(totals!.silver, totals!.ids, 'silver holds every event id once');
+  assert.equal(totals!.gold, totals!.ids, 'gold counts every event once');
+}
+
+describe('silver holds each event id once across the dedup horizon', () => {
+  it('an event re-delivered one day later with another event_time: silver holds it once, gold counts it once, the gate counts it already in silver', async () => {
+    const pipeline = await openTestPipeline();
+    try {
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const first = await eventOfFirstWindow(pipeline);
+      const later = windowAt(24);
+      const outcome = await pipeline.run(later, { onEvent: redeliver(pipeline, first.event_id, later) });
+      assert.equal(outcome.status, 'success', outcome.error);
+
+      assert.deepEqual(await copiesInSilver(pipeline, first.event_id), [{ _batch_id: 'scheduled__2026-11-20T10:00:00+00:00', event_time: first.event_time }], 'the first delivery, at its own time');
+      await assertGoldCountsEachEventOnce(pipeline);
+      const [hour] = await chRows<{ gold: number; silver: number }>(
+        pipeline,
+        `SELECT (SELECT sum(event_count) FROM gold.agg_events_hourly FINAL WHERE event_date = '2026-11-21' AND event_hour = 10) AS gold,
+                (SELECT count() FROM silver.fact_events WHERE event_date = '2026-11-21' AND event_hour = 10) AS silver`,
+      );
+      assert.equal(hour!.gold, hour!.silver, 'the re-delivery did not add itself to its new hour');
+
+      // Only this window's own re-deliveries (of windows never run) are new: the hand-made one is counted as already in silver.
+      const run = await runCounts(pipeline, outcome.runId);
+      assert.equal(run.status, 'success');
+      assert.equal(run.already_in_silver_rows, 1);
+      const [registered] = await chRows<{ rows: number; batches: number }>(
+        pipeline,
+        'SELECT count() AS rows, uniqExact(_batch_id) AS batches FROM silver.event_ids FINAL WHERE id_hash = cityHash64({id:String}) AND id_check = xxHash32({id:String})',
+        { id: first.event_id },
+      );
+      assert.deepEqual(registered, { rows: 1, batches: 1 });
+      const checks = await chRows<{ metric: string; actual: number; passed: number }>(
+        pipeline,
+        "SELECT metric, actual, passed FROM catalog.validation_log WHERE run_id = {run:String} AND check_name = 'silver_once' ORDER BY metric",
+        { run: outcome.runId },
+      );
+      assert.deepEqual(checks, [{ metric: 'held_more_than_once', actual: 0, passed: 1 }, { metric: 'unregistered', actual: 0, passed: 1 }]);
+
+      // The window again: nothing changes.
+      assert.equal((await pipeline.run(later, { onEvent: async () => {} })).status, 'success');
+      assert.equal((await copiesInSilver(pipeline, first.event_id)).length, 1);
+      await assertGoldCountsEachEventOnce(pipeline);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('the gate fails the run when silver holds a re-delivered id a second time (what a lookup in the touched hours only let through)', async () => {
+    const pipeline = await openTestPipeline();
+    try {
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const first = await eventOfFirstWindow(pipeline);
+      const later = windowAt(24);
+      const addRedelivery = redeliver(pipeline, first.event_id, later);
+      const outcome = await pipeline.run(later, {
+        onEvent: async (event) => {
+          await addRedelivery(event);
+          // The defect this replaces: the lookup saw the touched hours only, so the re-delivery went into silver again.
+          if (event.type === 'task-end' && event.task === 'transform_silver') {
+            await (await pipeline.engines.clickhouse()).command(
+              `INSERT INTO silver.fact_events (event_id, user_name, category, source, value, is_revenue, event_time, event_date, event_hour, _batch_id)
+               VALUES ({id:String}, 'user_1', 'purchase', 'web', 77.5, 1, '2026-11-21 10:17:00', '2026-11-21', 10, {batch:String})`,
+              { id: first.event_id, batch: event.runId },
+            );
+          }
+        },
+      });
+      assert.equal(outcome.status, 'failed');
+      assert.equal(outcome.failedTask, 'verify_pipeline');
+      assert.match(outcome.error!, /silver_once batch scheduled__2026-11-21T10:00:00\+00:00 held_more_than_once: expected 0, got 1/);
+      assert.match(outcome.error!, /silver_once batch \S+ unregistered: expected 0, got 1/);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('an id registered by a run that died before inserting it: a later re-delivery leaves it to that run, whose rerun inserts it once', async () => {
+    const pipeline = await openTestPipeline();
+    try {
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const first = await eventOfFirstWindow(pipeline);
+      // The state a kill between transform_silver's two statements leaves: registered, not yet in silver.
+      await (await pipeline.engines.clickhouse()).command('ALTER TABLE silver.fact_events DELETE WHERE event_id = {id:String} SETTINGS mutations_sync = 2', { id: first.event_id });
+      const later = windowAt(24);
+      const outcome = await pipeline.run(later, { onEvent: redeliver(pipeline, first.event_id, later) });
+      assert.equal(outcome.status, 'success', outcome.error);
+      assert.deepEqual(await copiesInSilver(pipeline, first.event_id), [], 'the later batch does not insert what an earlier one registered');
+      assert.equal((await runCounts(pipeline, outcome.runId)).already_in_silver_rows, 1);
+
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      assert.deepEqual(await copiesInSilver(pipeline, first.event_id), [{ _batch_id: 'scheduled__2026-11-20T10:00:00+00:00', event_time: first.event_time }]);
+      await assertGoldCountsEachEventOnce(pipeline);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('the horizon is counted in days of delivery and is configurable: 31 days later an id is new again with 30 days, and still held once with 40', async () => {
+    for (const [days, copies] of [[30, 2], [40, 1]] as const) {
+      const pipeline = await openTestPipeline({ MEDALLION_DEDUP_HORIZON_DAYS: String(days) });
+      try {
+        assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+        const first = await eventOfFirstWindow(pipeline);
+        const later = new Date(windowAt(0).getTime() + 31 * DAY);
+        const outcome = await pipeline.run(later, { onEvent: redeliver(pipeline, first.event_id, later) });
+        assert.equal(outcome.status, 'success', outcome.error);
+        assert.equal((await copiesInSilver(pipeline, first.event_id)).length, copies, `horizon ${days} days`);
+        assert.equal((await runCounts(pipeline, outcome.runId)).already_in_silver_rows, 2 - copies);
+        const [gold] = await chRows<{ events: number }>(pipeline, 'SELECT sum(event_count) AS events FROM gold.agg_events_hourly FINAL');
+        const [silver] = await chRows<{ rows: number }>(pipeline, 'SELECT count() AS rows FROM silver.fact_events');
+        assert.equal(gold!.events, silver!.rows);
+      } finally {
+        await pipeline.close();
+      }
+    }
+  });
+
+  it('a deployment from before silver.event_ids registers what silver holds when its tables are next ensured, so older events are found', async () => {
+    const pipeline = await openTestPipeline();
+    try {
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const first = await eventOfFirstWindow(pipeline);
+      const clickhouse = await pipeline.engines.clickhouse();
+      // The previous release had no registry.
+      await clickhouse.command('DROP TABLE silver.event_ids');
+      const later = windowAt(24);
+      const outcome = await pipeline.run(later, { onEvent: redeliver(pipeline, first.event_id, later) });
+      assert.equal(outcome.status, 'success', outcome.error);
+      assert.match(outcome.tasks.find((task) => task.id === 'ensure_all_tables')!.result!.summary, /the events silver held before silver\.event_ids existed are registered in it/);
+      assert.equal((await copiesInSilver(pipeline, first.event_id)).length, 1);
+      assert.equal((await runCounts(pipeline, outcome.runId)).already_in_silver_rows, 1);
+      const [registry] = await chRows<{ registered: number; silver: number; delivered: string }>(
+        pipeline,
+        `SELECT (SELECT count() FROM silver.event_ids FINAL) AS registered, (SELECT count() FROM silver.fact_events) AS silver,
+                (SELECT toString(any(delivery_date)) FROM silver.event_ids WHERE _batch_id = 'scheduled__2026-11-20T10:00:00+00:00') AS delivered`,
+      );
+      assert.equal(registry!.registered, registry!.silver, 'every silver event is registered');
+      assert.equal(registry!.delivered, '2026-11-20', 'under the delivery date of the run that delivered it');
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('MEDALLION_DEDUP_HORIZON_DAYS is 30 by default and refuses fewer than 30 days', () => {
+    assert.equal(loadConfig({}).dedupHorizonDays, 30);
+    assert.equal(loadConfig({ MEDALLION_DEDUP_HORIZON_DAYS: '365' }).dedupHorizonDays, 365);
+    for (const value of ['7', '29', '3651', 'forever', '30.5']) {
+      assert.throws(() => loadConfig({ MEDALLION_DEDUP_HORIZON_DAYS: value }), (error: unknown) => error instanceof ConfigError && error.variable === 'MEDALLION_DEDUP_HORIZON_DAYS', value);
+    }
+  });
+});

@@ -16,6 +16,22 @@ import { sourceOf } from './sources/index.js';
 
 const result = (summary: string, rowsIn: number, rowsOut: number, metrics: Record<string, number> = {}): TaskResult => ({ summary, rowsIn, rowsOut, metrics });
 
+/**
+ * The batch's touched windows, read from bronze once per run context: every task after load_bronze works on
+ * them, and bronze no longer changes for the batch by then. (Each Airflow task is its own process and reads
+ * them once.)
+ */
+const touchedByRun = new WeakMap<RunContext, Promise<bronze.TouchedWindows>>();
+function touchedWindows(ctx: RunContext): Promise<bronze.TouchedWindows> {
+  let touched = touchedByRun.get(ctx);
+  if (!touched) {
+    touched = ctx.engines.clickhouse().then((clickhouse) => bronze.touchedWindows(clickhouse, ctx.batch));
+    touched.catch(() => touchedByRun.delete(ctx));
+    touchedByRun.set(ctx, touched);
+  }
+  return touched;
+}
+
 const runIdentity = (ctx: RunContext) => ({ runId: ctx.runId, windowStart: ctx.batch.windowStart, windowEnd: ctx.batch.windowEnd, framework: ctx.config.framework });
 
 export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
@@ -59,7 +75,7 @@ export async function quarantineInvalidRows(ctx: RunContext): Promise<TaskResult
 
 export async function transformSilver(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const touched = await touchedWindows(ctx);
   const timing = await silver.insertNewEvents(clickhouse, ctx.batch, touched, ctx.config.dedupHorizonDays);
   const rowsIn = await bronze.countBatchRows(clickhouse, ctx.batch);
   // The full accounting (new, duplicates, already in silver) is verify_pipeline's: counted once, by the gate.
@@ -86,14 +102,14 @@ export async function snapshotGoldHistory(ctx: RunContext): Promise<TaskResult> 
     const existing = await gold.countSnapshots(clickhouse, ctx.batch);
     return result(`history already snapshotted for this batch (${existing} rows)`, 0, 0, { history_rows: existing });
   }
-  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const touched = await touchedWindows(ctx);
   const rows = await gold.snapshotHistory(clickhouse, ctx.batch, touched);
   return result(`${rows} gold rows snapshotted to history`, rows, rows, { history_rows: rows });
 }
 
 export async function aggregateGoldHourly(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const touched = await touchedWindows(ctx);
   const rows = await gold.aggregateHourly(clickhouse, ctx.batch, touched);
   const events = rows.reduce((sum, row) => sum + row.event_count, 0);
   return result(`${rows.length} hourly rows over ${touched.hours.length} hours (${events} events)`, events, rows.length, { gold_hourly_rows: rows.length });
@@ -101,7 +117,7 @@ export async function aggregateGoldHourly(ctx: RunContext): Promise<TaskResult> 
 
 export async function aggregateGoldDaily(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const touched = await touchedWindows(ctx);
   const rows = await gold.aggregateDaily(clickhouse, ctx.batch, touched);
   const events = rows.reduce((sum, row) => sum + row.total_events, 0);
   return result(`${rows.length} daily rows over ${touched.dates.length} dates (${events} events)`, events, rows.length, { gold_daily_rows: rows.length });
@@ -109,7 +125,7 @@ export async function aggregateGoldDaily(ctx: RunContext): Promise<TaskResult> {
 
 export async function verifyPipeline(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const touched = await touchedWindows(ctx);
   const { accounting, checks } = await verifyBatch(clickhouse, ctx.batch, touched, ctx.config.dedupHorizonDays);
   await catalog.recordValidations(clickhouse, checks);
   const failures = describeFailures(checks);
@@ -119,7 +135,7 @@ export async function verifyPipeline(ctx: RunContext): Promise<TaskResult> {
 
 export async function exportGoldToS3(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const touched = await touchedWindows(ctx);
   const lake = await ctx.engines.lake();
   const written = await lakeDelivery.exportToLake(clickhouse, lake, touched);
   const swept = written.swept.length > 0 ? `; ${written.swept.length} leftovers of killed writers swept (${written.swept.join(', ')})` : '';
@@ -132,7 +148,7 @@ export async function exportGoldToS3(ctx: RunContext): Promise<TaskResult> {
 
 export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const touched = await touchedWindows(ctx);
   const [hourly, daily] = await Promise.all([gold.readHourly(clickhouse, touched), gold.readDaily(clickhouse, touched)]);
   const postgres = await ctx.engines.postgres();
   await delivery.upsertHourly(postgres, ctx.config.postgresSchema, hourly);
@@ -143,7 +159,7 @@ export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
 
 export async function validateDelivery(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const touched = await bronze.touchedWindows(clickhouse, ctx.batch);
+  const touched = await touchedWindows(ctx);
   const targets = { clickhouse, postgres: await ctx.engines.postgres(), lake: await ctx.engines.lake(), schema: ctx.config.postgresSchema };
   const checks = [...(await compareDeliveredTotals(targets, ctx.runId, touched)), ...(await checkLakePartitionFiles(targets.lake, ctx.runId, touched))];
   await catalog.recordValidations(clickhouse, checks);

@@ -38,7 +38,12 @@ export async function openEngines(config: Config, options: EngineOptions = {}): 
     clickhouse: () => (opened.clickhouse ??= openClickHouse(config.clickhouse)),
     postgres,
     lake: () => (opened.lake ??= openLake(config.lake)),
-    claimWindow: async (windowStart) => claimWindow(await postgres(), windowStart, { schema: config.postgresSchema, timeoutMs: config.lockTimeoutMs, log }),
+    // An embedded PostgreSQL lives in the home, which this process holds locked: no other process can run any
+    // window against it (nor claim one in it), so the claim would only delay the run by opening it first.
+    claimWindow: async (windowStart) =>
+      config.postgres.mode === 'embedded'
+        ? async () => {}
+        : claimWindow(await postgres(), windowStart, { schema: config.postgresSchema, timeoutMs: config.lockTimeoutMs, log }),
     async close() {
       const closing = [opened.clickhouse, opened.postgres, opened.lake].map(async (engine) => (await engine)?.close());
       await Promise.allSettled(closing);

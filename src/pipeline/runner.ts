@@ -125,6 +125,9 @@ export async function runWindow(options: RunOptions & { skipIfSucceeded?: boolea
 
 async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
   const ctx = createContext(options);
+  // PostgreSQL is needed from load_aurora on: opened meanwhile (its start overlaps ClickHouse's work). A failure
+  // to open surfaces in the first task that needs it.
+  options.engines.postgres().catch(() => undefined);
   const started = performance.now();
   const outcomes = new Map<string, TaskOutcome>();
   const running = new Map<string, Promise<void>>();

@@ -15,19 +15,40 @@ export interface Accounting {
 export interface SilverOnce {
   /** Ids this batch holds in silver twice, or holds while another batch of the horizon delivered them first. */
   held_more_than_once: number;
-  /** Ids this batch holds in silver without having registered them in silver.event_ids (a later delivery would miss them). */
+  /** Ids this batch holds in silver without having registered them first in silver.event_ids (a later delivery would miss them). */
   unregistered: number;
 }
 
+interface BatchCounts {
+  bronze_rows: number;
+  valid_rows: number;
+  quarantined_rows: number;
+  silver_rows: number;
+  registered_first: number;
+  registered_again: number;
+}
+
 /**
- * Where every bronze row of the batch went, counted from the tables: already_in_silver counts the ids another
- * batch delivered first anywhere in the horizon (`horizonDays` days of delivery either side of the batch's).
+ * Where every bronze row of the batch went, counted from the tables (batch_accounting.sql): silver_new is what
+ * silver holds for the batch, already_in_silver the ids the registry says another delivery of the horizon
+ * holds, duplicates the valid rows beyond the batch's distinct ids. The equation holds when quarantine holds
+ * exactly the invalid rows and silver exactly the ids the batch registered first. When silver and the
+ * registry disagree, the ids at fault are counted one by one (silver_once_diagnosis.sql, a full pass).
  */
 export async function batchAccounting(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows, horizonDays: number): Promise<{ accounting: Accounting; silverOnce: SilverOnce }> {
-  const [row] = await clickhouse.rows<Accounting & SilverOnce>(sqlFile(import.meta.url, 'batch_accounting'), { ...batch.params, ...touched.params, horizon_days: horizonDays });
-  if (!row) throw new Error(`No accounting for batch ${batch.batchId}`);
-  const { held_more_than_once, unregistered, ...accounting } = row;
-  return { accounting, silverOnce: { held_more_than_once, unregistered } };
+  const params = { ...batch.params, ...touched.params, horizon_days: horizonDays };
+  const [counts] = await clickhouse.rows<BatchCounts>(sqlFile(import.meta.url, 'batch_accounting'), params);
+  if (!counts) throw new Error(`No accounting for batch ${batch.batchId}`);
+  const accounting: Accounting = {
+    bronze_rows: counts.bronze_rows,
+    quarantined_rows: counts.quarantined_rows,
+    silver_new_rows: counts.silver_rows,
+    duplicate_rows: counts.valid_rows - counts.registered_first - counts.registered_again,
+    already_in_silver_rows: counts.registered_again,
+  };
+  if (counts.silver_rows === counts.registered_first) return { accounting, silverOnce: { held_more_than_once: 0, unregistered: 0 } };
+  const [diagnosis] = await clickhouse.rows<SilverOnce>(sqlFile(import.meta.url, 'silver_once_diagnosis'), params);
+  return { accounting, silverOnce: diagnosis ?? { held_more_than_once: 0, unregistered: 0 } };
 }
 
 export function accountedRows(accounting: Accounting): number {

@@ -39,16 +39,43 @@ export interface NewEventsTiming {
 
 /**
  * Inserts the batch's new events into silver, each event id once across the dedup horizon (days of
- * delivery): first registers the ids silver does not hold yet in silver.event_ids, then inserts the events
- * it registered. Both steps skip what they find done, so a rerun after a crash at any point completes them.
+ * delivery): first registers the batch's distinct ids in silver.event_ids (first, or delivered before), then
+ * inserts the events it registered first. Both steps skip what they find done, so a rerun after a crash at
+ * any point completes them; silver is read only where it must be (see silverCheckHours and the recheck).
  */
 export async function insertNewEvents(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows, horizonDays: number): Promise<NewEventsTiming> {
-  const params = { ...batch.params, ...touched.params, horizon_days: horizonDays };
+  const [registry] = await clickhouse.rows<{ latest: string }>(sqlFile(import.meta.url, 'latest_delivery_date'));
+  const silverCheck = silverCheckHours(batch, touched, horizonDays, registry?.latest);
+  const params = { ...batch.params, ...touched.params, horizon_days: horizonDays, silver_check_hours: silverCheck };
   const started = performance.now();
   await killWhileRunning('mid:transform_silver', () => clickhouse.command(sqlFile(import.meta.url, 'register_new_event_ids'), params));
   const registered = performance.now();
-  await killWhileRunning('mid:transform_silver', () => clickhouse.command(sqlFile(import.meta.url, 'insert_new_events'), params));
+  // Rows of the batch in silver already mean an earlier attempt died mid-insert: only then is silver read
+  // for the ids it holds (a projection answers the question itself from a few rows).
+  const [held] = await clickhouse.rows<{ rows: number }>(sqlFile(import.meta.url, 'batch_rows_in_silver'), params);
+  const recheck = (held?.rows ?? 0) > 0 ? touched.hours : [];
+  await killWhileRunning('mid:transform_silver', () => clickhouse.command(sqlFile(import.meta.url, 'insert_new_events'), { ...params, recheck_hours: recheck }));
   return { registerMs: registered - started, insertMs: performance.now() - registered };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The touched hours where silver may hold one of the batch's ids from a delivery the registry lookup does
+ * not see (beyond the horizon) with the same event hour, which silver's key could not hold twice. A valid
+ * row lies at most 25 hours past its window (the future_event_time rule), so the other delivery's day is at
+ * most 2 days before its event's. Hence:
+ *   * an hour within horizonDays − 2 days before the batch's day was delivered, by anyone, no earlier than
+ *     horizonDays before it: inside the lookup. Older hours (events that late) are checked in silver;
+ *   * a later delivery is beyond the lookup only when the registry holds a delivery day more than
+ *     horizonDays after the batch's (a backfill that far back): then every touched hour is checked.
+ * Usually none: the registration reads nothing of silver.
+ */
+export function silverCheckHours(batch: Batch, touched: TouchedWindows, horizonDays: number, latestDelivery: string | undefined): string[] {
+  const day = Date.parse(`${batch.windowStart.slice(0, 10)}T00:00:00Z`);
+  if (latestDelivery && Date.parse(`${latestDelivery}T00:00:00Z`) > day + horizonDays * DAY_MS) return touched.hours;
+  const seenFrom = day - (horizonDays - 2) * DAY_MS;
+  return touched.hours.filter((hour) => Date.parse(`${hour.slice(0, 10)}T00:00:00Z`) < seenFrom);
 }
 
 export interface DimUsersChange {

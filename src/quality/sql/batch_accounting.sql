@@ -1,12 +1,15 @@
--- The per-batch accounting, recomputed from the tables themselves (not from what the tasks reported):
--- bronze = quarantined + silver_new + duplicate_in_batch + already_in_silver, and whether silver holds each
--- of the batch's event ids exactly once.
-SELECT b.bronze_rows AS bronze_rows, q.quarantined_rows AS quarantined_rows, s.silver_new_rows AS silver_new_rows,
-       b.duplicate_rows AS duplicate_rows, s.already_in_silver_rows AS already_in_silver_rows,
-       s.held_more_than_once AS held_more_than_once, s.unregistered AS unregistered
+-- The per-batch accounting, from what the tables hold rather than from what the tasks reported, and without a
+-- second pass over the batch's events: counts over the batch's key range of bronze (two narrow columns) and
+-- of quarantine, the batch's rows of the registry's delivery day, and silver's batch_hours projection.
+--   bronze_rows       the batch in bronze;         valid_rows   those without a rejection reason;
+--   quarantined_rows  the batch in quarantine;     silver_rows  the events silver holds for the batch;
+--   registered_first / registered_again  the batch's distinct valid ids in silver.event_ids, delivered first
+--                     by this batch or by another within the horizon.
+SELECT b.bronze_rows AS bronze_rows, b.valid_rows AS valid_rows, q.quarantined_rows AS quarantined_rows,
+       s.silver_rows AS silver_rows, r.registered_first AS registered_first, r.registered_again AS registered_again
 FROM
 (
-    SELECT count() AS bronze_rows, countIf(_rejection_reason = '') - uniqExactIf(event_id, _rejection_reason = '') AS duplicate_rows
+    SELECT count() AS bronze_rows, countIf(_rejection_reason = '') AS valid_rows
     FROM bronze.stg_events
     WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String}
 ) AS b
@@ -18,48 +21,14 @@ CROSS JOIN
 ) AS q
 CROSS JOIN
 (
-    -- Per valid event id of the batch: the copies silver holds in the touched hours (this batch's, and
-    -- another's with the same event hour), and who registered it across the horizon (the days of delivery
-    -- transform_silver looked through, so a delivery one day later with another event_time is found).
-    --   silver_new         this batch holds it in silver;
-    --   already_in_silver  another batch delivered it first (registered in the horizon, or held in a touched hour);
-    --   neither            lost: the equation fails.
-    -- held_more_than_once: this batch holds it twice, or holds it while another batch delivered it first.
-    -- unregistered: this batch holds it but never registered it, so a later delivery would not find it.
-    SELECT
-        countIf(copies_of_batch > 0) AS silver_new_rows,
-        countIf(copies_of_batch = 0 AND (registered_elsewhere OR copies_elsewhere > 0)) AS already_in_silver_rows,
-        countIf(copies_of_batch > 1 OR (copies_of_batch > 0 AND (registered_elsewhere OR copies_elsewhere > 0))) AS held_more_than_once,
-        countIf(copies_of_batch > 0 AND NOT registered_by_batch) AS unregistered
-    FROM
-    (
-        SELECT event_id, cityHash64(event_id) AS id_hash, xxHash32(event_id) AS id_check
-        FROM bronze.stg_events
-        WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
-        GROUP BY event_id
-    ) AS ids
-    LEFT JOIN
-    (
-        SELECT id_hash, id_check, max(_batch_id = {batch_id:String}) AS registered_by_batch, max(_batch_id != {batch_id:String}) AS registered_elsewhere
-        FROM silver.event_ids
-        PREWHERE delivery_date BETWEEN toDate({window_start:DateTime('UTC')}) - {horizon_days:UInt16} AND toDate({window_start:DateTime('UTC')}) + {horizon_days:UInt16}
-             AND id_hash IN (
-                 SELECT cityHash64(event_id) FROM bronze.stg_events
-                 WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
-             )
-        GROUP BY id_hash, id_check
-    ) AS registry ON registry.id_hash = ids.id_hash AND registry.id_check = ids.id_check
-    LEFT JOIN
-    (
-        SELECT event_id, countIf(_batch_id = {batch_id:String}) AS copies_of_batch, countIf(_batch_id != {batch_id:String}) AS copies_elsewhere
-        FROM silver.fact_events
-        WHERE (event_date, event_hour) IN (SELECT toDate(hour), toHour(hour) FROM (SELECT arrayJoin({touched_hours:Array(DateTime('UTC'))}) AS hour))
-          AND event_id IN (
-              SELECT event_id FROM bronze.stg_events
-              WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
-          )
-        GROUP BY event_id
-    ) AS held ON held.event_id = ids.event_id
+    SELECT count() AS silver_rows
+    FROM silver.fact_events
+    WHERE _batch_id = {batch_id:String}
+      AND (event_date, event_hour) IN (SELECT toDate(hour), toHour(hour) FROM (SELECT arrayJoin({touched_hours:Array(DateTime('UTC'))}) AS hour))
 ) AS s
--- A server profile's join_use_nulls = 1 would turn the counts of unmatched ids into NULLs.
-SETTINGS use_index_for_in_with_subqueries_max_values = 100000, join_use_nulls = 0
+CROSS JOIN
+(
+    SELECT countIf(is_first = 1) AS registered_first, countIf(is_first = 0) AS registered_again
+    FROM silver.event_ids
+    PREWHERE delivery_date = toDate({window_start:DateTime('UTC')}) AND _batch_id = {batch_id:String}
+) AS r

@@ -30,6 +30,16 @@ ORDER BY (event_date, event_hour, event_id)
 SETTINGS deduplicate_merge_projection_mode = 'rebuild'
 COMMENT 'Valid events, each event_id once (transform_silver inserts only ids not yet present)';
 
+-- The events each batch added, per hour, read from a few pre-aggregated rows whatever the history: the gate's
+-- silver count and transform_silver's "did an earlier attempt insert already?" (added by ALTER so that
+-- existing tables get it; parts written before it are read directly).
+ALTER TABLE silver.fact_events /*ON CLUSTER*/
+    ADD PROJECTION IF NOT EXISTS batch_hours
+    (
+        SELECT _batch_id, event_date, event_hour, count()
+        GROUP BY _batch_id, event_date, event_hour
+    );
+
 CREATE TABLE IF NOT EXISTS silver.dim_users /*ON CLUSTER*/
 (
     user_key         UInt64  DEFAULT cityHash64(user_name, valid_from) COMMENT 'Surrogate key: cityHash64(user_name, valid_from), stable across reruns',
@@ -70,18 +80,23 @@ ORDER BY (_window_start, _batch_id, _row)
 COMMENT 'Rows rejected at the silver boundary, with the reason; nothing is dropped silently';
 
 -- Where "is this id already in silver?" is answered across the horizon (MEDALLION_DEDUP_HORIZON_DAYS) without
--- reading silver: one row per event silver holds, written by the batch that first delivered it, before the
--- event itself. The id is a 96-bit fingerprint: a lookup scans id_hash alone (8 bytes a row, pruned to the
--- horizon's days by the key) and reads id_check only where id_hash matched, so two ids are never taken for
--- one (about 10^-12 per window at 10 M events an hour against 30 days of them). About 13 bytes a row.
+-- reading silver: one row per distinct valid event id of each batch, written before the event itself; is_first
+-- marks the batch whose delivery silver holds. The gate's accounting counts these rows too. The id is a
+-- 96-bit fingerprint: a lookup scans id_hash alone (8 bytes a row, pruned to the horizon's days by the key)
+-- and reads id_check only where id_hash matched, so two ids are never taken for one (about 10^-12 per window at 10 M events an hour against 30 days of them). About 13 bytes a row.
 CREATE TABLE IF NOT EXISTS silver.event_ids /*ON CLUSTER*/
 (
-    delivery_date   Date     COMMENT 'UTC date of the window that first delivered the event: the horizon is counted in these days',
+    delivery_date   Date     COMMENT 'UTC date of the delivering window: the horizon is counted in these days',
     id_hash         UInt64   COMMENT 'cityHash64(event_id): what a lookup scans',
     id_check        UInt32   COMMENT 'xxHash32(event_id): with id_hash a 96-bit fingerprint, read only where id_hash matched',
-    _batch_id       LowCardinality(String) COMMENT 'Run that first delivered the event: silver.fact_events holds it under this batch'
+    _batch_id       LowCardinality(String) COMMENT 'Run that delivered the event id (first or again)'
 )
 ENGINE = /*Replicated*/ReplacingMergeTree
 PARTITION BY toYYYYMM(delivery_date)
 ORDER BY (delivery_date, id_hash, id_check, _batch_id)
-COMMENT 'Every event id silver holds, by delivery date: the dedup lookup across the horizon (transform_silver registers an id before inserting it)';
+COMMENT 'Every distinct valid event id of every batch, by delivery date: the dedup lookup across the horizon and the batch accounting (transform_silver registers an id before inserting it)';
+
+-- Added by ALTER, so that a registry from before re-deliveries were registered gets it: every row such a
+-- registry holds is a first delivery.
+ALTER TABLE silver.event_ids /*ON CLUSTER*/
+    ADD COLUMN IF NOT EXISTS is_first UInt8 DEFAULT 1 COMMENT '1: the batch delivered the id first and silver.fact_events holds it under this batch; 0: another delivery (in the horizon) came first';

@@ -51,6 +51,12 @@ const environmentSchema = z.object({
   MEDALLION_HOME: z.string().min(1).default('./.medallion'),
   MEDALLION_CLICKHOUSE_URL: urlWithScheme(['http:', 'https:']).optional(),
   MEDALLION_CLICKHOUSE_CLUSTER: clusterName.optional(),
+  /**
+   * Memory one ClickHouse statement may use, in MB: past half of it, GROUP BY and ORDER BY spill to disk; at
+   * all of it the statement fails (max_memory_usage). Defaults to 3072 for chDB, which shares this process;
+   * unset, a server's own profile applies.
+   */
+  MEDALLION_CLICKHOUSE_MEMORY_MB: positiveInt(1_048_576).optional(),
   MEDALLION_POSTGRES_URL: urlWithScheme(['postgres:', 'postgresql:']).optional(),
   MEDALLION_POSTGRES_SSLMODE: z.enum(POSTGRES_SSL_MODES, { error: `must be one of ${POSTGRES_SSL_MODES.join(', ')}` }).optional(),
   MEDALLION_POSTGRES_SSLROOTCERT: z.string().min(1).optional(),
@@ -83,8 +89,11 @@ const environmentSchema = z.object({
 
 export interface Config {
   home: string;
-  /** `cluster`: DDL runs ON CLUSTER with Replicated*MergeTree engines (one shard, any number of replicas). */
-  clickhouse: { mode: 'embedded'; path: string } | { mode: 'server'; url: string; cluster?: string };
+  /**
+   * `cluster`: DDL runs ON CLUSTER with Replicated*MergeTree engines (one shard, any number of replicas).
+   * `memoryMb`: what one statement may use before it spills (half) and fails (all); see MEDALLION_CLICKHOUSE_MEMORY_MB.
+   */
+  clickhouse: ({ mode: 'embedded'; path: string } | { mode: 'server'; url: string; cluster?: string }) & { memoryMb?: number };
   /** `tls`: from MEDALLION_POSTGRES_SSLMODE / _SSLROOTCERT; absent, the URL's own sslmode applies. */
   postgres: { mode: 'embedded'; path: string } | { mode: 'server'; url: string; tls?: PostgresTls };
   postgresSchema: string;
@@ -100,6 +109,9 @@ export interface Config {
   /** Crash drill (tests): where the process kills itself. */
   killAt?: { point: string; occurrence: number };
 }
+
+/** chDB's default memory per statement: the 10 M-event window stays within 4 GB of peak RSS (see README). */
+export const EMBEDDED_MEMORY_MB = 3072;
 
 export interface PostgresTls {
   mode: PostgresSslMode;
@@ -151,8 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return {
     home,
     clickhouse: e.MEDALLION_CLICKHOUSE_URL
-      ? { mode: 'server', url: e.MEDALLION_CLICKHOUSE_URL, ...(e.MEDALLION_CLICKHOUSE_CLUSTER ? { cluster: e.MEDALLION_CLICKHOUSE_CLUSTER } : {}) }
-      : { mode: 'embedded', path: path.join(home, 'clickhouse') },
+      ? { mode: 'server', url: e.MEDALLION_CLICKHOUSE_URL, ...(e.MEDALLION_CLICKHOUSE_CLUSTER ? { cluster: e.MEDALLION_CLICKHOUSE_CLUSTER } : {}), ...(e.MEDALLION_CLICKHOUSE_MEMORY_MB ? { memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB } : {}) }
+      : { mode: 'embedded', path: path.join(home, 'clickhouse'), memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB },
     postgres: e.MEDALLION_POSTGRES_URL
       ? { mode: 'server', url: e.MEDALLION_POSTGRES_URL, ...(tls ? { tls } : {}) }
       : { mode: 'embedded', path: path.join(home, 'postgres') },

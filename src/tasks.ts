@@ -1,12 +1,14 @@
 /**
  * The 15 task functions: thin glue between the run context and the layer repositories. No SQL here.
  */
+import type { Warehouse } from './engines/index.js';
 import * as bronze from './layers/bronze/repository.js';
 import * as catalog from './layers/catalog/repository.js';
 import * as lakeDelivery from './layers/delivery/lake.js';
 import * as delivery from './layers/delivery/repository.js';
 import * as gold from './layers/gold/repository.js';
 import type { LineageFlow } from './layers/lineage.js';
+import { declaredTables, schemaFingerprint } from './layers/schema.js';
 import * as silver from './layers/silver/repository.js';
 import type { RunContext, TaskResult } from './pipeline/context.js';
 import { describeFailures } from './quality/checks.js';
@@ -34,23 +36,43 @@ function touchedWindows(ctx: RunContext): Promise<bronze.TouchedWindows> {
 
 const runIdentity = (ctx: RunContext) => ({ runId: ctx.runId, windowStart: ctx.batch.windowStart, windowEnd: ctx.batch.windowEnd, framework: ctx.config.framework });
 
-export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
+export async function ensureAllTables(ctx: RunContext, lineage: readonly LineageFlow[]): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
+  const fingerprint = schemaFingerprint(ctx.config, lineage);
+  // Unchanged since it last succeeded and every table still there: the DDL (some 40 statements) has nothing to
+  // do, and PostgreSQL is not waited for here (load_aurora checks its replicas before writing, in one query,
+  // and recreates what a BI team dropped).
+  const present = new Set(await catalog.pipelineTables(clickhouse));
+  const unchanged = declaredTables().every((table) => present.has(table)) && (await catalog.schemaApplied(clickhouse, 'ensure_all_tables', fingerprint));
+  let backfilled = false;
+  if (!unchanged) {
+    backfilled = await createClickHouseTables(clickhouse);
+    await delivery.createPostgresTables(await ctx.engines.postgres(), ctx.config.postgresSchema);
+  }
+  const tables = (await catalog.pipelineTables(clickhouse)).length;
+  const note = unchanged ? ' (schema unchanged since it was last applied)' : backfilled ? '; the events silver held before silver.event_ids existed are registered in it' : '';
+  return result(`4 ClickHouse databases with ${tables} tables and the PostgreSQL schema with 2 replicas are in place${note}`, 0, 0, { clickhouse_tables: tables, schema_fingerprint: fingerprint });
+}
+
+/** Creates or updates every ClickHouse table; true when it registered events silver held before silver.event_ids. */
+async function createClickHouseTables(clickhouse: Warehouse): Promise<boolean> {
   for (const layer of [catalog, bronze, silver, gold]) await layer.createTables(clickhouse);
-  const backfilled = await silver.registerEarlierEvents(clickhouse);
-  await delivery.createPostgresTables(await ctx.engines.postgres(), ctx.config.postgresSchema);
-  const tables = await catalog.countPipelineTables(clickhouse);
-  const note = backfilled ? '; the events silver held before silver.event_ids existed are registered in it' : '';
-  return result(`4 ClickHouse databases with ${tables} tables and the PostgreSQL schema with 2 replicas are in place${note}`, 0, 0, { clickhouse_tables: tables });
+  return silver.registerEarlierEvents(clickhouse);
 }
 
 /** `lineage`: the flows derived from the graph's declarations (the graph passes them: arrows point down). */
 export async function registerCatalog(ctx: RunContext, lineage: readonly LineageFlow[]): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const postgres = await delivery.describePostgres(await ctx.engines.postgres(), ctx.config.postgresSchema);
-  const registered = await catalog.registerTables(clickhouse, { schema: ctx.config.postgresSchema, ...postgres });
+  const fingerprint = schemaFingerprint(ctx.config, lineage);
+  // The table and column registry describes the schema: while it is unchanged, the registry holds what it would
+  // write, and PostgreSQL (whose catalog it reads) is not waited for. The lineage is made exact every time.
+  const unchanged = await catalog.schemaApplied(clickhouse, 'register_catalog', fingerprint);
+  const registered = unchanged
+    ? await catalog.registryCounts(clickhouse)
+    : await catalog.registerTables(clickhouse, { schema: ctx.config.postgresSchema, ...(await delivery.describePostgres(await ctx.engines.postgres(), ctx.config.postgresSchema)) });
   const flows = await catalog.registerLineage(clickhouse, lineage);
-  return result(`${registered.tables} tables, ${registered.columns} columns, ${flows} lineage flows registered`, 0, registered.tables + registered.columns + flows, { ...registered, lineage_flows: flows });
+  const note = unchanged ? ' (tables and columns unchanged since registered)' : '';
+  return result(`${registered.tables} tables, ${registered.columns} columns, ${flows} lineage flows registered${note}`, 0, (unchanged ? 0 : registered.tables + registered.columns) + flows, { ...registered, lineage_flows: flows, schema_fingerprint: fingerprint });
 }
 
 export async function startPipelineRun(ctx: RunContext): Promise<TaskResult> {
@@ -151,6 +173,7 @@ export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
   const touched = await touchedWindows(ctx);
   const [hourly, daily] = await Promise.all([gold.readHourly(clickhouse, touched), gold.readDaily(clickhouse, touched)]);
   const postgres = await ctx.engines.postgres();
+  await delivery.createPostgresTables(postgres, ctx.config.postgresSchema);
   await delivery.upsertHourly(postgres, ctx.config.postgresSchema, hourly);
   await delivery.upsertDaily(postgres, ctx.config.postgresSchema, daily);
   const rows = hourly.length + daily.length;

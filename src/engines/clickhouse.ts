@@ -66,15 +66,19 @@ export async function openClickHouse(target: Config['clickhouse']): Promise<Ware
       throw target.mode === 'server' ? whenUnreachable(name, action, error) : error;
     }
   };
+  // Bounded memory: past half of the budget, aggregations and sorts spill to disk instead of failing.
+  const memory = target.memoryMb
+    ? { max_memory_usage: String(target.memoryMb * 2 ** 20), max_bytes_before_external_group_by: String(target.memoryMb * 2 ** 19), max_bytes_before_external_sort: String(target.memoryMb * 2 ** 19) }
+    : {};
   if (target.mode === 'server') {
-    client = createClient({ url: target.url, clickhouse_settings: settings, request_timeout: 600_000, log: { LoggerClass: MaskedLogger } });
+    client = createClient({ url: target.url, clickhouse_settings: { ...settings, ...memory }, request_timeout: 600_000, log: { LoggerClass: MaskedLogger } });
   } else {
     // Loaded only in embedded mode, so a server deployment does not need chDB's native library.
     const { createChdbConnection } = await import('chdb/connection');
     // chDB implements @clickhouse/client-common's Connection; the client bundles its own copy of those
     // types, structurally the same but nominally distinct, hence the cast.
     const connection = createChdbConnection({ path: target.path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
-    client = createClient({ connection, clickhouse_settings: settings });
+    client = createClient({ connection, clickhouse_settings: { ...settings, ...memory } });
   }
   return {
     async command(sql, params) {

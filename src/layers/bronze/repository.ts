@@ -6,7 +6,7 @@ export async function createTables(clickhouse: Warehouse): Promise<void> {
   await runScript((statement) => clickhouse.command(statement), ddl());
 }
 
-/** The bronze DDL, with the quality rules in place. */
+/** The layer's DDL (create_tables.sql), with the quality rules in place. */
 export function ddl(): string {
   return sqlFile(import.meta.url, 'create_tables').replace('/*REJECTION_RULES*/', rejectionRules());
 }

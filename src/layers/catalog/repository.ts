@@ -8,7 +8,12 @@ import type { LineageFlow } from '../lineage.js';
 const nowText = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
 
 export async function createTables(clickhouse: Warehouse): Promise<void> {
-  await runScript((statement) => clickhouse.command(statement), sqlFile(import.meta.url, 'create_tables'));
+  await runScript((statement) => clickhouse.command(statement), ddl());
+}
+
+/** The layer's DDL (create_tables.sql). */
+export function ddl(): string {
+  return sqlFile(import.meta.url, 'create_tables');
 }
 
 /** Registers every table and column from the engines' own catalogs. */
@@ -31,16 +36,19 @@ export async function registerTables(clickhouse: Warehouse, postgres: { schema: 
       is_in_sorting_key: column.in_primary_key ? 1 : 0, is_in_partition_key: 0, registered_at: registeredAt,
     })),
   );
-  const [counts] = await clickhouse.rows<{ tables: number; columns: number }>(
-    sqlFile(import.meta.url, 'registry_counts'),
-  );
+  return registryCounts(clickhouse);
+}
+
+/** The tables and columns catalog.table_registry and column_registry hold. */
+export async function registryCounts(clickhouse: Warehouse): Promise<{ tables: number; columns: number }> {
+  const [counts] = await clickhouse.rows<{ tables: number; columns: number }>(sqlFile(import.meta.url, 'registry_counts'));
   return counts ?? { tables: 0, columns: 0 };
 }
 
-/** How many tables the four ClickHouse databases hold. */
-export async function countPipelineTables(clickhouse: Warehouse): Promise<number> {
-  const [row] = await clickhouse.rows<{ tables: number }>(sqlFile(import.meta.url, 'pipeline_tables'));
-  return row?.tables ?? 0;
+/** The tables the four ClickHouse databases hold, as database.table. */
+export async function pipelineTables(clickhouse: Warehouse): Promise<string[]> {
+  const rows = await clickhouse.rows<{ table: string }>(sqlFile(import.meta.url, 'pipeline_tables'));
+  return rows.map((row) => row.table);
 }
 
 /**
@@ -86,10 +94,21 @@ export async function readRuns(clickhouse: Warehouse, options: { runId?: string;
   return clickhouse.rows<RunRow>(sqlFile(import.meta.url, 'read_runs'), { run_id: options.runId ?? '', limit: options.limit ?? 20 });
 }
 
+async function catalogHas(clickhouse: Warehouse, table: string): Promise<boolean> {
+  const [catalog] = await clickhouse.rows<{ present: number }>(sqlFile(import.meta.url, 'catalog_exists'), { table });
+  return Boolean(catalog?.present);
+}
+
+/** Whether `task` succeeded with this schema fingerprint (src/layers/schema.ts), so that its work is done. */
+export async function schemaApplied(clickhouse: Warehouse, task: 'ensure_all_tables' | 'register_catalog', fingerprint: number): Promise<boolean> {
+  if (!(await catalogHas(clickhouse, 'benchmark_log'))) return false;
+  const [row] = await clickhouse.rows<{ applied: number }>(sqlFile(import.meta.url, 'schema_applied'), { task_name: task, fingerprint });
+  return Boolean(row?.applied);
+}
+
 /** The latest status of each run that has one (an empty map before the catalog exists). */
 export async function runStatuses(clickhouse: Warehouse, runIds: readonly string[]): Promise<Map<string, { status: RunRow['status']; failed_task: string }>> {
-  const [catalog] = await clickhouse.rows<{ present: number }>(sqlFile(import.meta.url, 'catalog_exists'));
-  if (!catalog?.present) return new Map();
+  if (!(await catalogHas(clickhouse, 'pipeline_runs'))) return new Map();
   const rows = await clickhouse.rows<{ run_id: string; status: RunRow['status']; failed_task: string }>(sqlFile(import.meta.url, 'run_statuses'), { run_ids: runIds });
   return new Map(rows.map((row) => [row.run_id, { status: row.status, failed_task: row.failed_task }]));
 }

@@ -16,10 +16,16 @@ const schemaSql = (name: string, schema: string) => sqlFile(import.meta.url, nam
  * Creates the PostgreSQL schema and replicas. What exists already is left alone, so a loader without the
  * CREATE privilege works once an owner has created them; a missing privilege is reported as such.
  */
+/** The replicas' DDL in the configured schema (create_tables.sql). */
+export function postgresDdl(schema: string): string {
+  return schemaSql('create_tables', schema);
+}
+
+/** Creates the schema and the replicas where missing; one query when they are all there. */
 export async function createPostgresTables(postgres: Postgres, schema: string): Promise<void> {
   const [existing] = await postgres.query<{ user_name: string; database_name: string; schema_exists: boolean; tables: string[] }>(sqlFile(import.meta.url, 'existing_objects'), [schema]);
   const present = new Set(existing?.tables ?? []);
-  const ddl = statements(schemaSql('create_tables', schema));
+  const ddl = statements(postgresDdl(schema));
   const wanted = ddl.map((statement) => /^CREATE TABLE IF NOT EXISTS "?\w+"?\.(\w+)/m.exec(statement)?.[1]).filter((table): table is string => table !== undefined);
   if (existing?.schema_exists && wanted.every((table) => present.has(table))) return;
   try {

@@ -31,7 +31,12 @@ export function hourOf(row: { event_date: string; event_hour: number }): string 
 }
 
 export async function createTables(clickhouse: Warehouse): Promise<void> {
-  await runScript((statement) => clickhouse.command(statement), sqlFile(import.meta.url, 'create_tables'));
+  await runScript((statement) => clickhouse.command(statement), ddl());
+}
+
+/** The layer's DDL (create_tables.sql). */
+export function ddl(): string {
+  return sqlFile(import.meta.url, 'create_tables');
 }
 
 export async function countSnapshots(clickhouse: Warehouse, batch: Batch): Promise<number> {

@@ -3,10 +3,50 @@ import { killWhileRunning } from '../../faults.js';
 import { runScript, sqlFile } from '../../sql.js';
 import type { Batch } from '../batch.js';
 import type { TouchedWindows } from '../bronze/repository.js';
-import { diffChain, rebuildChain, type Profile, type TypeOneAttributes, type Version } from './scd2.js';
 
 export async function createTables(clickhouse: Warehouse): Promise<void> {
-  await runScript((statement) => clickhouse.command(statement), sqlFile(import.meta.url, 'create_tables'));
+  const earlierDimUsers = await setAsideEarlierDimUsers(clickhouse);
+  await runScript((statement) => clickhouse.command(statement), ddl());
+  if (earlierDimUsers) await migrateEarlierDimUsers(clickhouse);
+  await materializeUserTotals(clickhouse);
+}
+
+/**
+ * dim_users of the layout before 2026-11 (keyed by (user_name, valid_from)) is renamed aside so that the DDL
+ * creates the table keyed by (valid_to, user_name); true when such a table is there to copy (renamed now, or
+ * by an earlier attempt that did not finish: every step can be repeated).
+ */
+async function setAsideEarlierDimUsers(clickhouse: Warehouse): Promise<boolean> {
+  const tables = new Map((await clickhouse.rows<{ name: string; sorting_key: string }>(sqlFile(import.meta.url, 'dim_users_layouts'))).map((table) => [table.name, table.sorting_key]));
+  const current = tables.get('dim_users');
+  if (current !== undefined && current !== DIM_USERS_KEY && !tables.has('dim_users_previous_layout')) {
+    await clickhouse.command(sqlFile(import.meta.url, 'dim_users_set_aside'));
+    return true;
+  }
+  return tables.has('dim_users_previous_layout');
+}
+
+/** Copies the set-aside dimension into the new layout, then drops it. */
+async function migrateEarlierDimUsers(clickhouse: Warehouse): Promise<void> {
+  await clickhouse.command(sqlFile(import.meta.url, 'dim_users_copy_previous'));
+  await clickhouse.command(sqlFile(import.meta.url, 'dim_users_drop_previous'));
+}
+
+/**
+ * Builds silver's user_totals projection for the parts written before it existed (a background mutation,
+ * once: reads are exact meanwhile, the parts without it being read directly).
+ */
+async function materializeUserTotals(clickhouse: Warehouse): Promise<void> {
+  const [parts] = await clickhouse.rows<{ without: number }>(sqlFile(import.meta.url, 'user_totals_missing'));
+  if (parts?.without) await clickhouse.command(sqlFile(import.meta.url, 'user_totals_materialize'));
+}
+
+/** silver.dim_users' sorting key, as system.tables shows it. */
+const DIM_USERS_KEY = 'valid_to, user_name';
+
+/** The layer's DDL (create_tables.sql). */
+export function ddl(): string {
+  return sqlFile(import.meta.url, 'create_tables');
 }
 
 /**
@@ -88,45 +128,15 @@ export interface DimUsersChange {
   written: number;
 }
 
-/** Applies the batch to the SCD2 dimension: idempotent, and the same whatever order windows arrive in. */
+/**
+ * Applies the batch to the SCD2 dimension: idempotent, and the same whatever order windows arrive in. One
+ * INSERT … SELECT rebuilds the batch's users' chains from its window on in ClickHouse (the rule of scd2.ts)
+ * and writes only what differs, as one part; then one query reads what the table holds at the window.
+ */
 export async function updateDimUsers(clickhouse: Warehouse, batch: Batch): Promise<DimUsersChange> {
-  const [profiles, versions, totals] = await Promise.all([
-    clickhouse.rows<Profile>(sqlFile(import.meta.url, 'user_profiles'), batch.params),
-    clickhouse.rows<Version>(sqlFile(import.meta.url, 'dim_versions_from'), batch.params),
-    clickhouse.rows<TypeOneAttributes & { user_name: string }>(sqlFile(import.meta.url, 'user_totals'), batch.params),
-  ]);
-  const profilesByUser = groupBy(profiles, (profile) => profile.user_name);
-  const versionsByUser = groupBy(versions, (version) => version.user_name);
-  const totalsByUser = new Map(totals.map((total) => [total.user_name, total]));
-
-  const version = Date.now() * 1000;
-  const writes: object[] = [];
-  // The counts describe the rebuilt chains, not this call's writes: a rerun after a crash that had already
-  // written them reports what a clean run reports.
-  const change: DimUsersChange = { users: profilesByUser.size, opened: 0, closed: 0, written: 0 };
-  for (const [userName, userProfiles] of profilesByUser) {
-    const stored = versionsByUser.get(userName) ?? [];
-    const existing = stored.filter((candidate) => candidate.valid_to > batch.windowStart);
-    const userTotals = totalsByUser.get(userName);
-    if (!userTotals) throw new Error(`update_dim_users: user ${userName} of batch ${batch.batchId} has no events in silver (run transform_silver first)`);
-    const { user_name: _, ...typeOne } = userTotals;
-    const rebuilt = rebuildChain(batch.windowStart, existing, userProfiles, typeOne);
-    change.opened += rebuilt.filter((candidate) => candidate.valid_from === batch.windowStart).length;
-    // A version closed at this window is in the rebuilt chain the first time, and stored the next.
-    change.closed += new Set([...stored, ...rebuilt].filter((candidate) => candidate.valid_to === batch.windowStart).map((candidate) => candidate.valid_from)).size;
-    for (const row of diffChain(existing, rebuilt).writes) writes.push({ ...row, _version: version });
-  }
-  await clickhouse.insert('silver.dim_users', writes);
-  return { ...change, written: writes.length };
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const name = key(item);
-    const group = groups.get(name);
-    if (group) group.push(item);
-    else groups.set(name, [item]);
-  }
-  return groups;
+  // Microseconds: a later application's rows replace an earlier one's.
+  const params = { ...batch.params, version: Date.now() * 1000 };
+  await killWhileRunning('mid:update_dim_users', () => clickhouse.command(sqlFile(import.meta.url, 'apply_dim_users'), params));
+  const [change] = await clickhouse.rows<DimUsersChange>(sqlFile(import.meta.url, 'dim_users_change'), params);
+  return change ?? { users: 0, opened: 0, closed: 0, written: 0 };
 }

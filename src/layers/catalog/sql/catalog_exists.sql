@@ -1,1 +1,1 @@
-SELECT count() > 0 AS present FROM system.tables WHERE database = 'catalog' AND name = 'pipeline_runs'
+SELECT count() > 0 AS present FROM system.tables WHERE database = 'catalog' AND name = {table:String}

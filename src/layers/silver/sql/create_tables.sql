@@ -40,6 +40,20 @@ ALTER TABLE silver.fact_events /*ON CLUSTER*/
         GROUP BY _batch_id, event_date, event_hour
     );
 
+-- The users' type-1 totals for dim_users, read as one row per user and part whatever the days of history
+-- (added by ALTER so that existing tables get it; createTables materializes it for parts written before).
+ALTER TABLE silver.fact_events /*ON CLUSTER*/
+    ADD PROJECTION IF NOT EXISTS user_totals
+    (
+        SELECT user_name, count(), sum(is_revenue), sum(value), max(event_date)
+        GROUP BY user_name
+    );
+
+-- A version is keyed by its end: (valid_to, user_name) is unique because a user's versions never overlap. The
+-- current versions (valid_to = the open end) sort last, one row per user, and a batch reads only the versions
+-- it can change, a key range (those ending at or after its window) whatever the history: closing a version
+-- writes it under its end and replaces the user's current row. Tables of the earlier layout, keyed by
+-- (user_name, valid_from), are migrated by createTables (repository.ts).
 CREATE TABLE IF NOT EXISTS silver.dim_users /*ON CLUSTER*/
 (
     user_key         UInt64  DEFAULT cityHash64(user_name, valid_from) COMMENT 'Surrogate key: cityHash64(user_name, valid_from), stable across reruns',
@@ -53,11 +67,11 @@ CREATE TABLE IF NOT EXISTS silver.dim_users /*ON CLUSTER*/
     total_events     UInt64  COMMENT 'Type 1 (current version): the user''s events in silver',
     total_value      Float64 COMMENT 'Type 1 (current version): sum of the user''s event values in silver',
     is_revenue_user  UInt8   COMMENT 'Type 1 (current version): 1 once the user has a revenue event',
-    _version         UInt64  COMMENT 'Row version: the latest write of a (user_name, valid_from) wins',
+    _version         UInt64  COMMENT 'Row version: the latest write of a (valid_to, user_name) wins',
     _is_deleted      UInt8   COMMENT '1 marks a version removed by an out-of-order batch'
 )
 ENGINE = /*Replicated*/ReplacingMergeTree(_version, _is_deleted)
-ORDER BY (user_name, valid_from)
+ORDER BY (valid_to, user_name)
 COMMENT 'SCD Type 2 user dimension: one current version per user, contiguous history';
 
 CREATE TABLE IF NOT EXISTS silver.quarantine_events /*ON CLUSTER*/

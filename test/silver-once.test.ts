@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { silverCheckHours } from '../src/layers/silver/repository.js';
 import type { RunEvent } from '../src/pipeline/runner.js';
 import { chRows, HOUR, openTestPipeline, windowAt, type TestPipeline } from './helpers.js';
 
@@ -21,13 +22,13 @@ async function eventOfFirstWindow(pipeline: TestPipeline): Promise<{ event_id: s
  * A later file re-delivers an event with another event_time (and other content): the row is added to the
  * batch in bronze right after load_bronze, as a source would have delivered it.
  */
-function redeliver(pipeline: TestPipeline, eventId: string, windowStart: Date): (event: RunEvent) => Promise<void> {
+function redeliver(pipeline: TestPipeline, eventId: string, windowStart: Date, eventTime = new Date(windowStart.getTime() + 17 * 60_000)): (event: RunEvent) => Promise<void> {
   return async (event) => {
     if (event.type !== 'task-end' || event.task !== 'load_bronze') return;
     await (await pipeline.engines.clickhouse()).command(
       `INSERT INTO bronze.stg_events (event_id, user_name, category, source, value, event_time, _batch_id, _window_start, _row)
        VALUES ({id:String}, 'user_1', 'purchase', 'web', 77.5, {time:DateTime('UTC')}, {batch:String}, {window:DateTime('UTC')}, 1000000)`,
-      { id: eventId, time: clickHouseTime(new Date(windowStart.getTime() + 17 * 60_000)), batch: event.runId, window: clickHouseTime(windowStart) },
+      { id: eventId, time: clickHouseTime(eventTime), batch: event.runId, window: clickHouseTime(windowStart) },
     );
   };
 }
@@ -171,6 +172,44 @@ describe('silver holds each event id once across the dedup horizon', () => {
         await pipeline.close();
       }
     }
+  });
+
+  it('deliveries further apart than the horizon with the same event hour are one event, late or backfilled (silver never holds an id twice in an hour)', async () => {
+    const pipeline = await openTestPipeline();
+    try {
+      // 31 days late: the registry lookup (30 days of delivery either side) cannot see the first delivery; silver's hour can.
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const first = await eventOfFirstWindow(pipeline);
+      const late = new Date(windowAt(0).getTime() + 31 * DAY);
+      const outcome = await pipeline.run(late, { onEvent: redeliver(pipeline, first.event_id, late, new Date(`${first.event_time.replace(' ', 'T')}Z`)) });
+      assert.equal(outcome.status, 'success', outcome.error);
+      assert.deepEqual(await copiesInSilver(pipeline, first.event_id), [{ _batch_id: 'scheduled__2026-11-20T10:00:00+00:00', event_time: first.event_time }]);
+      assert.equal((await runCounts(pipeline, outcome.runId)).already_in_silver_rows, 1);
+
+      // A backfill 31 days before a delivery that carried its event at the same hour: the later one holds it.
+      const backfilled = new Date(windowAt(0).getTime() - DAY);
+      const eventTime = new Date(backfilled.getTime() + 5 * 60_000);
+      const carrier = new Date(backfilled.getTime() + 31 * DAY);
+      assert.equal((await pipeline.run(carrier, { onEvent: redeliver(pipeline, 'evt-far-apart', carrier, eventTime) })).status, 'success');
+      const backfill = await pipeline.run(backfilled, { onEvent: redeliver(pipeline, 'evt-far-apart', backfilled, eventTime) });
+      assert.equal(backfill.status, 'success', backfill.error);
+      assert.deepEqual(await copiesInSilver(pipeline, 'evt-far-apart'), [{ _batch_id: 'scheduled__2026-12-20T10:00:00+00:00', event_time: clickHouseTime(eventTime) }]);
+      assert.equal((await runCounts(pipeline, backfill.runId)).already_in_silver_rows, 1);
+      await assertGoldCountsEachEventOnce(pipeline);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('silver is read only for the touched hours a delivery beyond the horizon could share', () => {
+    const batch = { batchId: 'b', windowStart: '2026-11-20 10:00:00', windowEnd: '2026-11-20 11:00:00', params: { batch_id: 'b', window_start: '2026-11-20 10:00:00' } };
+    const hours = ['2026-10-22 23:00:00', '2026-10-23 00:00:00', '2026-11-19 12:00:00', '2026-11-20 10:00:00'];
+    const touched = { hours, dates: [], params: { touched_hours: hours, touched_dates: [] } };
+    // 30 days: hours on days before 2026-10-23 (28 days before the batch's day) are checked; later ones are within the lookup.
+    assert.deepEqual(silverCheckHours(batch, touched, 30, '2026-11-20'), ['2026-10-22 23:00:00']);
+    assert.deepEqual(silverCheckHours(batch, touched, 30, '2026-12-20'), ['2026-10-22 23:00:00'], 'a delivery 30 days later is within the lookup');
+    assert.deepEqual(silverCheckHours(batch, touched, 30, '2026-12-21'), hours, 'a delivery 31 days later is not: every touched hour is checked');
+    assert.deepEqual(silverCheckHours(batch, { ...touched, hours: hours.slice(2) }, 30, '1970-01-01'), []);
   });
 
   it('a deployment from before silver.event_ids registers what silver holds when its tables are next ensured, so older events are found', async () => {

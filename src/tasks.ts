@@ -36,9 +36,9 @@ function touchedWindows(ctx: RunContext): Promise<bronze.TouchedWindows> {
 
 const runIdentity = (ctx: RunContext) => ({ runId: ctx.runId, windowStart: ctx.batch.windowStart, windowEnd: ctx.batch.windowEnd, framework: ctx.config.framework });
 
-export async function ensureAllTables(ctx: RunContext, lineage: readonly LineageFlow[]): Promise<TaskResult> {
+export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const fingerprint = schemaFingerprint(ctx.config, lineage);
+  const fingerprint = schemaFingerprint(ctx.config);
   // Unchanged since it last succeeded and every table still there: the DDL (some 40 statements) has nothing to
   // do, and PostgreSQL is not waited for here (load_aurora checks its replicas before writing, in one query,
   // and recreates what a BI team dropped).
@@ -46,8 +46,11 @@ export async function ensureAllTables(ctx: RunContext, lineage: readonly Lineage
   const unchanged = declaredTables().every((table) => present.has(table)) && (await catalog.schemaApplied(clickhouse, 'ensure_all_tables', fingerprint));
   let backfilled = false;
   if (!unchanged) {
+    // Opened while the ClickHouse DDL runs (on ClickHouse's threads): a new embedded PostgreSQL takes seconds.
+    const postgres = ctx.engines.postgres();
+    postgres.catch(() => undefined);
     backfilled = await createClickHouseTables(clickhouse);
-    await delivery.createPostgresTables(await ctx.engines.postgres(), ctx.config.postgresSchema);
+    await delivery.createPostgresTables(await postgres, ctx.config.postgresSchema);
   }
   const tables = (await catalog.pipelineTables(clickhouse)).length;
   const note = unchanged ? ' (schema unchanged since it was last applied)' : backfilled ? '; the events silver held before silver.event_ids existed are registered in it' : '';
@@ -63,7 +66,7 @@ async function createClickHouseTables(clickhouse: Warehouse): Promise<boolean> {
 /** `lineage`: the flows derived from the graph's declarations (the graph passes them: arrows point down). */
 export async function registerCatalog(ctx: RunContext, lineage: readonly LineageFlow[]): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
-  const fingerprint = schemaFingerprint(ctx.config, lineage);
+  const fingerprint = schemaFingerprint(ctx.config);
   // The table and column registry describes the schema: while it is unchanged, the registry holds what it would
   // write, and PostgreSQL (whose catalog it reads) is not waited for. The lineage is made exact every time.
   const unchanged = await catalog.schemaApplied(clickhouse, 'register_catalog', fingerprint);
@@ -171,6 +174,8 @@ export async function exportGoldToS3(ctx: RunContext): Promise<TaskResult> {
 export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await touchedWindows(ctx);
+  // An empty batch touched nothing: PostgreSQL is not even opened.
+  if (touched.hours.length === 0) return result('nothing to upsert: the batch touched no hour', 0, 0, { postgres_hourly_rows: 0, postgres_daily_rows: 0 });
   const [hourly, daily] = await Promise.all([gold.readHourly(clickhouse, touched), gold.readDaily(clickhouse, touched)]);
   const postgres = await ctx.engines.postgres();
   await delivery.createPostgresTables(postgres, ctx.config.postgresSchema);
@@ -183,6 +188,7 @@ export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
 export async function validateDelivery(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await touchedWindows(ctx);
+  if (touched.hours.length === 0) return result('nothing to validate: the batch touched no hour', 0, 0, { checks: 0 });
   const targets = { clickhouse, postgres: await ctx.engines.postgres(), lake: await ctx.engines.lake(), schema: ctx.config.postgresSchema };
   const checks = [...(await compareDeliveredTotals(targets, ctx.runId, touched)), ...(await checkLakePartitionFiles(targets.lake, ctx.runId, touched))];
   await catalog.recordValidations(clickhouse, checks);

@@ -84,8 +84,11 @@ async function runWindows(config: Config, from: Date, to: Date, options: { json?
       },
       onSkip: () => err('  already succeeded: skipped (--redo runs it again)'),
     });
-    if (options.json) out(JSON.stringify(outcomes, null, 2));
-    else if (options.summary) await printSummary(engines, outcomes, out);
+    if (options.json) {
+      // The process's peak resident memory so far (chDB's included), for a benchmark that runs windows as processes.
+      const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+      out(JSON.stringify(outcomes.map((outcome) => ({ ...outcome, peakRssMb })), null, 2));
+    } else if (options.summary) await printSummary(engines, outcomes, out);
     else {
       for (const outcome of outcomes) {
         const how = outcome.status === 'skipped' ? ' (already succeeded)' : ` in ${formatDuration(outcome.durationMs)}`;

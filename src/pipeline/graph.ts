@@ -17,7 +17,7 @@ export interface TaskDefinition extends TaskData {
  * from that output, and catalog.data_lineage is derived from the reads and writes (src/pipeline/datasets.ts).
  */
 export const PIPELINE: readonly TaskDefinition[] = [
-  { id: 'ensure_all_tables', upstream: [], run: (ctx) => tasks.ensureAllTables(ctx, lineage(ctx.config)), description: 'Creates all databases, tables and schemas idempotently',
+  { id: 'ensure_all_tables', upstream: [], run: tasks.ensureAllTables, description: 'Creates all databases, tables and schemas idempotently',
     reads: [], writes: [] },
   { id: 'register_catalog', upstream: ['ensure_all_tables'], run: (ctx) => tasks.registerCatalog(ctx, lineage(ctx.config)), description: 'Registers tables and columns from the engines, and the lineage derived from each task\'s reads and writes',
     reads: [], writes: ['catalog.table_registry', 'catalog.column_registry', 'catalog.data_lineage'] },

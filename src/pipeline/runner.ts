@@ -123,11 +123,11 @@ export async function runWindow(options: RunOptions & { skipIfSucceeded?: boolea
   }
 }
 
+/** The task during whose ClickHouse work the whole-window runner opens PostgreSQL (after transform_silver, which counts the batch's rows). */
+const OPEN_POSTGRES_DURING: TaskId = 'update_dim_users';
+
 async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
   const ctx = createContext(options);
-  // PostgreSQL is needed from load_aurora on: opened meanwhile (its start overlaps ClickHouse's work). A failure
-  // to open surfaces in the first task that needs it.
-  options.engines.postgres().catch(() => undefined);
   const started = performance.now();
   const outcomes = new Map<string, TaskOutcome>();
   const running = new Map<string, Promise<void>>();
@@ -136,6 +136,13 @@ async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
   const runWithRetries = async (task: TaskDefinition) => {
     const taskStarted = performance.now();
     const { attempts, delayMs } = options.config.retries;
+    // PostgreSQL is needed from load_aurora on, and only when the batch has rows. Opening it keeps this thread
+    // busy for a while (an embedded one compiles and starts its WebAssembly), so it starts once ClickHouse's
+    // work for the dimension is under way, on ClickHouse's threads. A failure to open surfaces in the first
+    // task that needs PostgreSQL.
+    if (task.id === OPEN_POSTGRES_DURING && (outcomes.get('transform_silver')?.result?.rowsIn ?? 1) > 0) {
+      setTimeout(() => options.engines.postgres().catch(() => undefined), 0);
+    }
     for (let attempt = 1; ; attempt += 1) {
       try {
         const result = await runTaskAttempt(task, ctx, attempt, options.onEvent);

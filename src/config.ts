@@ -57,6 +57,11 @@ const environmentSchema = z.object({
    * unset, a server's own profile applies.
    */
   MEDALLION_CLICKHOUSE_MEMORY_MB: positiveInt(1_048_576).optional(),
+  /**
+   * Bronze rows transform_silver handles per statement: a bigger batch is registered and inserted in slices of
+   * its ids. Defaults to what MEDALLION_CLICKHOUSE_MEMORY_MB holds (about 300 bytes a row), 10 M without it.
+   */
+  MEDALLION_SILVER_SLICE_ROWS: positiveInt(1_000_000_000).optional(),
   MEDALLION_POSTGRES_URL: urlWithScheme(['postgres:', 'postgresql:']).optional(),
   MEDALLION_POSTGRES_SSLMODE: z.enum(POSTGRES_SSL_MODES, { error: `must be one of ${POSTGRES_SSL_MODES.join(', ')}` }).optional(),
   MEDALLION_POSTGRES_SSLROOTCERT: z.string().min(1).optional(),
@@ -105,6 +110,8 @@ export interface Config {
   framework: string;
   /** Days of delivery across which silver holds an event id once (MEDALLION_DEDUP_HORIZON_DAYS). */
   dedupHorizonDays: number;
+  /** Bronze rows per slice of transform_silver (MEDALLION_SILVER_SLICE_ROWS). */
+  silverSliceRows: number;
   failTask?: string;
   /** Crash drill (tests): where the process kills itself. */
   killAt?: { point: string; occurrence: number };
@@ -175,9 +182,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     lockTimeoutMs: e.MEDALLION_LOCK_TIMEOUT_MS,
     framework: e.MEDALLION_FRAMEWORK,
     dedupHorizonDays: e.MEDALLION_DEDUP_HORIZON_DAYS,
+    silverSliceRows: e.MEDALLION_SILVER_SLICE_ROWS ?? silverSliceRows(e.MEDALLION_CLICKHOUSE_URL ? e.MEDALLION_CLICKHOUSE_MEMORY_MB : (e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB)),
     ...(e.MEDALLION_FAIL_TASK ? { failTask: e.MEDALLION_FAIL_TASK } : {}),
     ...(e.MEDALLION_KILL_AT ? { killAt: parseKillAt(e.MEDALLION_KILL_AT) } : {}),
   };
+}
+
+/** The bronze rows one slice of transform_silver holds within a statement's memory (about 300 bytes a row at the peak: the id sets, the grouping by fingerprint, the in-order read); 10 M without a budget. */
+function silverSliceRows(memoryMb: number | undefined): number {
+  return memoryMb ? Math.max(100_000, Math.floor((memoryMb * 2 ** 20) / 300)) : 10_000_000;
 }
 
 /** The mapping file, validated now: a problem stops the program naming the variable and the field. */

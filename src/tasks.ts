@@ -101,13 +101,14 @@ export async function quarantineInvalidRows(ctx: RunContext): Promise<TaskResult
 export async function transformSilver(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await touchedWindows(ctx);
-  const timing = await silver.insertNewEvents(clickhouse, ctx.batch, touched, ctx.config.dedupHorizonDays);
   const rowsIn = await bronze.countBatchRows(clickhouse, ctx.batch);
+  const timing = await silver.insertNewEvents(clickhouse, ctx.batch, touched, { bronzeRows: rowsIn, horizonDays: ctx.config.dedupHorizonDays, sliceRows: ctx.config.silverSliceRows });
   // The full accounting (new, duplicates, already in silver) is verify_pipeline's: counted once, by the gate.
   return result(`valid rows of ${rowsIn} merged into silver over ${touched.hours.length} touched hours, event ids checked against ${ctx.config.dedupHorizonDays} days of deliveries either side`, rowsIn, 0, {
     touched_hours: touched.hours.length,
     event_id_lookup_ms: Math.round(timing.registerMs),
     silver_insert_ms: Math.round(timing.insertMs),
+    silver_slices: timing.slices,
   });
 }
 

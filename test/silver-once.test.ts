@@ -201,6 +201,29 @@ describe('silver holds each event id once across the dedup horizon', () => {
     }
   });
 
+  it('a batch done in slices of its ids leaves exactly what it leaves done whole', async () => {
+    const fingerprint = async (env: Record<string, string>) => {
+      const pipeline = await openTestPipeline(env);
+      try {
+        for (const index of [0, 1]) assert.equal((await pipeline.run(windowAt(index))).status, 'success');
+        const [tables] = await chRows<{ silver: number; silver_hash: string; registry: number; registry_hash: string }>(
+          pipeline,
+          `SELECT (SELECT count() FROM silver.fact_events) AS silver, (SELECT toString(sum(cityHash64(event_id, user_name, category, source, value, event_time, _batch_id))) FROM silver.fact_events) AS silver_hash,
+                  (SELECT count() FROM silver.event_ids) AS registry, (SELECT toString(sum(cityHash64(delivery_date, id_hash, id_check, _batch_id, is_first))) FROM silver.event_ids) AS registry_hash`,
+        );
+        const slices = await chRows<{ slices: number }>(pipeline, "SELECT metrics['silver_slices'] AS slices FROM catalog.benchmark_log WHERE task_name = 'transform_silver' ORDER BY run_id");
+        return { tables, slices: slices.map((row) => row.slices) };
+      } finally {
+        await pipeline.close();
+      }
+    };
+    const whole = await fingerprint({});
+    const sliced = await fingerprint({ MEDALLION_SILVER_SLICE_ROWS: '1500' });
+    assert.deepEqual(whole.slices, [1, 1]);
+    assert.deepEqual(sliced.slices, [3, 3], '4100 bronze rows a window in slices of 1500');
+    assert.deepEqual(sliced.tables, whole.tables);
+  });
+
   it('silver is read only for the touched hours a delivery beyond the horizon could share', () => {
     const batch = { batchId: 'b', windowStart: '2026-11-20 10:00:00', windowEnd: '2026-11-20 11:00:00', params: { batch_id: 'b', window_start: '2026-11-20 10:00:00' } };
     const hours = ['2026-10-22 23:00:00', '2026-10-23 00:00:00', '2026-11-19 12:00:00', '2026-11-20 10:00:00'];

@@ -71,10 +71,11 @@ export function quarantineReasonsOfRuns(clickhouse: Warehouse, runIds: readonly 
   return clickhouse.rows(sqlFile(import.meta.url, 'quarantine_reasons_of_runs'), { run_ids: runIds });
 }
 
-/** How long each step of {@link insertNewEvents} took: the lookup across the horizon is in `registerMs`. */
+/** How long each step of {@link insertNewEvents} took (the lookup across the horizon is in `registerMs`), in how many slices. */
 export interface NewEventsTiming {
   registerMs: number;
   insertMs: number;
+  slices: number;
 }
 
 /**
@@ -82,20 +83,29 @@ export interface NewEventsTiming {
  * delivery): first registers the batch's distinct ids in silver.event_ids (first, or delivered before), then
  * inserts the events it registered first. Both steps skip what they find done, so a rerun after a crash at
  * any point completes them; silver is read only where it must be (see silverCheckHours and the recheck).
+ * A batch of more than `sliceRows` bronze rows is done in slices of its ids (by hash), each registered then
+ * inserted: the sets and hash tables of a statement are bounded by the slice, whatever the batch.
  */
-export async function insertNewEvents(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows, horizonDays: number): Promise<NewEventsTiming> {
+export async function insertNewEvents(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows, options: { bronzeRows: number; horizonDays: number; sliceRows: number }): Promise<NewEventsTiming> {
+  const { horizonDays } = options;
   const [registry] = await clickhouse.rows<{ latest: string }>(sqlFile(import.meta.url, 'latest_delivery_date'));
   const silverCheck = silverCheckHours(batch, touched, horizonDays, registry?.latest);
-  const params = { ...batch.params, ...touched.params, horizon_days: horizonDays, silver_check_hours: silverCheck };
-  const started = performance.now();
-  await killWhileRunning('mid:transform_silver', () => clickhouse.command(sqlFile(import.meta.url, 'register_new_event_ids'), params));
-  const registered = performance.now();
+  const slices = Math.max(1, Math.ceil(options.bronzeRows / options.sliceRows));
   // Rows of the batch in silver already mean an earlier attempt died mid-insert: only then is silver read
   // for the ids it holds (a projection answers the question itself from a few rows).
-  const [held] = await clickhouse.rows<{ rows: number }>(sqlFile(import.meta.url, 'batch_rows_in_silver'), params);
+  const [held] = await clickhouse.rows<{ rows: number }>(sqlFile(import.meta.url, 'batch_rows_in_silver'), { ...batch.params, ...touched.params });
   const recheck = (held?.rows ?? 0) > 0 ? touched.hours : [];
-  await killWhileRunning('mid:transform_silver', () => clickhouse.command(sqlFile(import.meta.url, 'insert_new_events'), { ...params, recheck_hours: recheck }));
-  return { registerMs: registered - started, insertMs: performance.now() - registered };
+  const timing: NewEventsTiming = { registerMs: 0, insertMs: 0, slices };
+  for (let slice = 0; slice < slices; slice += 1) {
+    const params = { ...batch.params, ...touched.params, horizon_days: horizonDays, silver_check_hours: silverCheck, recheck_hours: recheck, slices, slice };
+    const started = performance.now();
+    await killWhileRunning('mid:transform_silver', () => clickhouse.command(sqlFile(import.meta.url, 'register_new_event_ids'), params));
+    const registered = performance.now();
+    await killWhileRunning('mid:transform_silver', () => clickhouse.command(sqlFile(import.meta.url, 'insert_new_events'), params));
+    timing.registerMs += registered - started;
+    timing.insertMs += performance.now() - registered;
+  }
+  return timing;
 }
 
 const DAY_MS = 86_400_000;

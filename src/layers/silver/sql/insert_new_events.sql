@@ -1,5 +1,5 @@
--- The batch's new events: its valid rows, the first delivered of each event id (lowest _row), minus the ids it
--- registered as delivered before (is_first = 0 in silver.event_ids; register_new_event_ids registered every
+-- The batch's new events, of one slice of its ids ({slice} of {slices}: see insertNewEvents): its valid
+-- rows, the first delivered of each event id (lowest _row), minus the ids it registered as delivered before (is_first = 0 in silver.event_ids; register_new_event_ids registered every
 -- distinct valid id of the batch, deciding across the horizon). Silver therefore never holds an event twice,
 -- and gold aggregates it without FINAL. The set of ids delivered before is small (re-deliveries). After a
 -- crash mid-insert (the caller finds rows of the batch in silver already) {recheck_hours} are the touched
@@ -25,6 +25,7 @@ FROM
     SELECT event_id, user_name, category, source, value, event_time
     FROM bronze.stg_events
     WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
+      AND cityHash64(event_id) % {slices:UInt64} = {slice:UInt64}
     ORDER BY _window_start, _batch_id, _row
     LIMIT 1 BY cityHash64(event_id), xxHash32(event_id)
 )
@@ -37,6 +38,7 @@ WHERE (cityHash64(event_id), xxHash32(event_id)) NOT IN (
       SELECT event_id FROM silver.fact_events
       WHERE (event_date, event_hour) IN (SELECT toDate(hour), toHour(hour) FROM (SELECT arrayJoin({recheck_hours:Array(DateTime('UTC'))}) AS hour))
         AND _batch_id = {batch_id:String}
+        AND cityHash64(event_id) % {slices:UInt64} = {slice:UInt64}
   )
 -- The rows are distinct by construction: ReplacingMergeTree's merge-on-insert would only double the write.
 SETTINGS optimize_on_insert = 0

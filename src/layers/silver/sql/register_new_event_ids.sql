@@ -1,4 +1,5 @@
--- Registers every distinct valid event id of the batch in silver.event_ids, first or not: is_first = 1 for
+-- Registers every distinct valid event id of the batch (of one slice of its ids, {slice} of {slices}: see
+-- insertNewEvents) in silver.event_ids, first or not: is_first = 1 for
 -- the ids no other delivery holds, which insert_new_events then inserts into silver (so a crash between the
 -- two statements leaves registered ids that the rerun inserts, never an event in silver that a later batch
 -- cannot find); is_first = 0 for the others, which the gate counts as already in silver. Ids the batch
@@ -21,6 +22,7 @@ SELECT toDate({window_start:DateTime('UTC')}), batch.id_hash, batch.id_check, {b
              AND event_id IN (
                  SELECT event_id FROM bronze.stg_events
                  WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
+      AND cityHash64(event_id) % {slices:UInt64} = {slice:UInt64}
                    AND has({silver_check_hours:Array(DateTime('UTC'))}, toStartOfHour(event_time))
              )
        ))
@@ -29,6 +31,7 @@ FROM
     SELECT cityHash64(event_id) AS id_hash, xxHash32(event_id) AS id_check
     FROM bronze.stg_events
     WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
+      AND cityHash64(event_id) % {slices:UInt64} = {slice:UInt64}
     GROUP BY id_hash, id_check
 ) AS batch
 LEFT JOIN
@@ -39,6 +42,7 @@ LEFT JOIN
          AND id_hash IN (
              SELECT cityHash64(event_id) FROM bronze.stg_events
              WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String} AND _rejection_reason = ''
+      AND cityHash64(event_id) % {slices:UInt64} = {slice:UInt64}
          )
     GROUP BY id_hash, id_check
 ) AS known ON known.id_hash = batch.id_hash AND known.id_check = batch.id_check

@@ -11,7 +11,7 @@
 import { TASK_IDS } from './task-ids.js';
 
 /** The points inside writes; the runner adds before:/after: for every task. */
-export const MID_POINTS = ['mid:load_bronze', 'mid:transform_silver', 'mid:snapshot_gold_history', 'mid:export_gold_to_s3', 'mid:load_aurora'] as const;
+export const MID_POINTS = ['mid:load_bronze', 'mid:transform_silver', 'mid:update_dim_users', 'mid:snapshot_gold_history', 'mid:export_gold_to_s3', 'mid:load_aurora'] as const;
 
 interface Armed {
   point: string;

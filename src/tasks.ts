@@ -60,6 +60,7 @@ export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
 /** Creates or updates every ClickHouse table; true when it registered events silver held before silver.event_ids. */
 async function createClickHouseTables(clickhouse: Warehouse): Promise<boolean> {
   for (const layer of [catalog, bronze, silver, gold]) await layer.createTables(clickhouse);
+  await silver.upgradeTables(clickhouse);
   return silver.registerEarlierEvents(clickhouse);
 }
 

@@ -1,48 +1,41 @@
 import type { Warehouse } from '../../engines/index.js';
 import { killWhileRunning } from '../../faults.js';
-import { runScript, sqlFile } from '../../sql.js';
+import { runScript, sqlFile, statements } from '../../sql.js';
 import type { Batch } from '../batch.js';
 import type { TouchedWindows } from '../bronze/repository.js';
 
 export async function createTables(clickhouse: Warehouse): Promise<void> {
-  const earlierDimUsers = await setAsideEarlierDimUsers(clickhouse);
   await runScript((statement) => clickhouse.command(statement), ddl());
-  if (earlierDimUsers) await migrateEarlierDimUsers(clickhouse);
-  await materializeUserTotals(clickhouse);
 }
 
 /**
- * dim_users of the layout before 2026-11 (keyed by (user_name, valid_from)) is renamed aside so that the DDL
- * creates the table keyed by (valid_to, user_name); true when such a table is there to copy (renamed now, or
- * by an earlier attempt that did not finish: every step can be repeated).
+ * Brings tables created by an earlier release to the current layout, after createTables; true when it changed
+ * something. dim_users keyed by (user_name, valid_from) is copied into silver.dim_users_next, created by the
+ * current DDL, and the two are exchanged (atomic), then the earlier one is dropped: a step cut short by a crash
+ * is repeated by the next ensure_all_tables. Parts of silver.fact_events written before its user_totals
+ * projection get it built (a background mutation; reads are exact meanwhile). Otherwise it costs two queries
+ * on system tables.
  */
-async function setAsideEarlierDimUsers(clickhouse: Warehouse): Promise<boolean> {
+export async function upgradeTables(clickhouse: Warehouse): Promise<boolean> {
   const tables = new Map((await clickhouse.rows<{ name: string; sorting_key: string }>(sqlFile(import.meta.url, 'dim_users_layouts'))).map((table) => [table.name, table.sorting_key]));
-  const current = tables.get('dim_users');
-  if (current !== undefined && current !== DIM_USERS_KEY && !tables.has('dim_users_previous_layout')) {
-    await clickhouse.command(sqlFile(import.meta.url, 'dim_users_set_aside'));
-    return true;
+  const migrate = tables.has('dim_users') && tables.get('dim_users') !== DIM_USERS_KEY;
+  if (tables.has('dim_users_next')) await clickhouse.command(sqlFile(import.meta.url, 'dim_users_drop_next'));
+  if (migrate) {
+    const create = statements(ddl()).find((statement) => statement.includes(DIM_USERS_DDL));
+    if (!create) throw new Error('silver create_tables.sql: no statement creates silver.dim_users');
+    await clickhouse.command(create.replace(DIM_USERS_DDL, DIM_USERS_DDL.replace('silver.dim_users', 'silver.dim_users_next')));
+    await clickhouse.command(sqlFile(import.meta.url, 'dim_users_copy'));
+    await clickhouse.command(sqlFile(import.meta.url, 'dim_users_exchange'));
+    await clickhouse.command(sqlFile(import.meta.url, 'dim_users_drop_next'));
   }
-  return tables.has('dim_users_previous_layout');
-}
-
-/** Copies the set-aside dimension into the new layout, then drops it. */
-async function migrateEarlierDimUsers(clickhouse: Warehouse): Promise<void> {
-  await clickhouse.command(sqlFile(import.meta.url, 'dim_users_copy_previous'));
-  await clickhouse.command(sqlFile(import.meta.url, 'dim_users_drop_previous'));
-}
-
-/**
- * Builds silver's user_totals projection for the parts written before it existed (a background mutation,
- * once: reads are exact meanwhile, the parts without it being read directly).
- */
-async function materializeUserTotals(clickhouse: Warehouse): Promise<void> {
   const [parts] = await clickhouse.rows<{ without: number }>(sqlFile(import.meta.url, 'user_totals_missing'));
   if (parts?.without) await clickhouse.command(sqlFile(import.meta.url, 'user_totals_materialize'));
+  return migrate || Boolean(parts?.without);
 }
 
-/** silver.dim_users' sorting key, as system.tables shows it. */
+/** silver.dim_users' sorting key, as system.tables shows it, and the head of the statement that creates it. */
 const DIM_USERS_KEY = 'valid_to, user_name';
+const DIM_USERS_DDL = 'CREATE TABLE IF NOT EXISTS silver.dim_users /*ON CLUSTER*/';
 
 /** The layer's DDL (create_tables.sql). */
 export function ddl(): string {

@@ -8,6 +8,9 @@
  * containing W stands for everything before W (all of it had that version's attributes), and the
  * profiles of W and of every later loaded window follow. The result depends only on the set of windows
  * applied, never on their order, and applying a window twice rebuilds the same chain.
+ *
+ * The pipeline applies a batch in ClickHouse, in one statement (sql/apply_dim_users.sql): this module is
+ * the rule that statement implements, stated in TypeScript, and the model the tests compare it with.
  */
 
 /** The open end of the current version: ClickHouse's DateTime cannot hold 9999-12-31, so its maximum stands in. */
@@ -68,30 +71,36 @@ export function rebuildChain(window: string, existing: readonly Version[], profi
 }
 
 export interface ChainChange {
-  /** Rows to write: new versions, rewritten ones, and removed ones marked deleted. */
+  /** Rows to write: new and rewritten versions, and removed ones marked deleted. */
   writes: (Version & { _is_deleted: number })[];
   opened: number;
   updated: number;
 }
 
-/** The writes that turn the stored segment into the rebuilt one; nothing when they are equal. */
-export function diffChain(existing: readonly Version[], rebuilt: readonly Version[]): ChainChange {
-  const before = new Map(existing.map((version) => [version.valid_from, version]));
-  const after = new Set(rebuilt.map((version) => version.valid_from));
+/**
+ * The writes that turn the stored chain into the rebuilt one; nothing when they are equal. silver.dim_users
+ * is keyed by (valid_to, user_name) — a user's versions never overlap, so each ends at its own point — and
+ * so is the diff: a rebuilt version is written unless a stored one with its end is equal to it, and a stored
+ * version after the window whose end no rebuilt version has is removed.
+ * @param stored the user's versions with valid_to >= window (those that end at the window included)
+ */
+export function diffChain(window: string, stored: readonly Version[], rebuilt: readonly Version[]): ChainChange {
+  const before = new Map(stored.map((version) => [version.valid_to, version]));
+  const after = new Set(rebuilt.map((version) => version.valid_to));
   const change: ChainChange = { writes: [], opened: 0, updated: 0 };
   for (const version of rebuilt) {
-    const stored = before.get(version.valid_from);
-    if (!stored) {
+    const existing = before.get(version.valid_to);
+    if (!existing) {
       change.writes.push({ ...version, _is_deleted: 0 });
       change.opened += 1;
-    } else if (!sameVersion(stored, version)) {
+    } else if (!sameVersion(existing, version)) {
       change.writes.push({ ...version, _is_deleted: 0 });
       change.updated += 1;
     }
   }
-  for (const stored of existing) {
-    if (!after.has(stored.valid_from)) {
-      change.writes.push({ ...stored, _is_deleted: 1 });
+  for (const existing of stored) {
+    if (existing.valid_to > window && !after.has(existing.valid_to)) {
+      change.writes.push({ ...existing, _is_deleted: 1 });
       change.updated += 1;
     }
   }
@@ -105,11 +114,12 @@ function sameAttributes(a: Attributes, b: Attributes): boolean {
 function sameVersion(a: Version, b: Version): boolean {
   return (
     sameAttributes(a, b) &&
+    a.valid_from === b.valid_from &&
     a.valid_to === b.valid_to &&
     a.is_current === b.is_current &&
     a.last_seen_date === b.last_seen_date &&
     a.total_events === b.total_events &&
-    Math.abs(a.total_value - b.total_value) < 0.005 &&
+    a.total_value === b.total_value &&
     a.is_revenue_user === b.is_revenue_user
   );
 }

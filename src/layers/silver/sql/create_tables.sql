@@ -41,7 +41,7 @@ ALTER TABLE silver.fact_events /*ON CLUSTER*/
     );
 
 -- The users' type-1 totals for dim_users, read as one row per user and part whatever the days of history
--- (added by ALTER so that existing tables get it; createTables materializes it for parts written before).
+-- (added by ALTER so that existing tables get it; upgradeTables materializes it for parts written before).
 ALTER TABLE silver.fact_events /*ON CLUSTER*/
     ADD PROJECTION IF NOT EXISTS user_totals
     (
@@ -53,7 +53,7 @@ ALTER TABLE silver.fact_events /*ON CLUSTER*/
 -- current versions (valid_to = the open end) sort last, one row per user, and a batch reads only the versions
 -- it can change, a key range (those ending at or after its window) whatever the history: closing a version
 -- writes it under its end and replaces the user's current row. Tables of the earlier layout, keyed by
--- (user_name, valid_from), are migrated by createTables (repository.ts).
+-- (user_name, valid_from), are migrated by upgradeTables (repository.ts).
 CREATE TABLE IF NOT EXISTS silver.dim_users /*ON CLUSTER*/
 (
     user_key         UInt64  DEFAULT cityHash64(user_name, valid_from) COMMENT 'Surrogate key: cityHash64(user_name, valid_from), stable across reruns',

@@ -1,7 +1,7 @@
--- What the dimension holds for the batch's users at its batch_window once the batch is applied (so a rerun after a
--- crash reports what a clean run reports): the users, the versions that begin at the batch_window and those that
+-- What the dimension holds for the batch's users at its window once the batch is applied (so a rerun after a
+-- crash reports what a clean run reports): the users, the versions that begin at the window and those that
 -- end there; and how many rows the application wrote ({version} is its row version). A key range of
--- silver.dim_users: the current versions and those that end at or after the batch_window.
+-- silver.dim_users: the current versions and those that end at or after the window.
 WITH {window_start:DateTime('UTC')} AS batch_window
 SELECT
     count() AS users,
@@ -10,9 +10,10 @@ SELECT
     (SELECT count() FROM silver.dim_users WHERE valid_to >= batch_window AND _version = {version:UInt64}) AS written
 FROM
 (
-    SELECT DISTINCT user_name
+    SELECT user_name
     FROM bronze.stg_events
     WHERE _window_start = batch_window AND _batch_id = {batch_id:String} AND _rejection_reason = ''
+    GROUP BY user_name
 ) AS batch_users
 LEFT JOIN
 (

@@ -23,7 +23,13 @@ const ENV = { MEDALLION_EVENTS_PER_HOUR: '2000', MEDALLION_SEED: '7', MEDALLION_
  * event-id registration, then the events; a drill named `<point>#<n>` kills at that occurrence).
  */
 const OCCURRENCE_IN_SECOND_WINDOW: Record<string, number> = { 'mid:load_aurora': 3, 'mid:transform_silver': 4 };
-const ALL_POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, 'mid:transform_silver#3'];
+/**
+ * `<point>/sliced`: killed and rerun with transform_silver in slices (2 050 bronze rows a window in slices of
+ * 1 000: 3 slices, each registered then inserted, so the second window's second slice's insert is the 10th
+ * silver write), compared with the clean run done whole.
+ */
+const SLICED_ENV = { MEDALLION_SILVER_SLICE_ROWS: '1000' };
+const ALL_POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, 'mid:transform_silver#3', 'mid:transform_silver#10/sliced'];
 /** FAULTS_ONLY=<point>,<point> runs only those drills (while working on one of them). */
 const POINTS = process.env.FAULTS_ONLY ? ALL_POINTS.filter((point) => process.env.FAULTS_ONLY!.split(',').includes(point)) : ALL_POINTS;
 const PARALLEL = 2;
@@ -65,10 +71,12 @@ async function freshHome(label: string): Promise<string> {
 async function drill(point: string): Promise<Outcome> {
   const started = performance.now();
   const home = await freshHome(point);
-  const [name, explicit] = point.split('#') as [string, string | undefined];
-  const occurrence = explicit ? Number(explicit) : (OCCURRENCE_IN_SECOND_WINDOW[point] ?? 2);
-  const killed = await medallionRun(home, { MEDALLION_KILL_AT: `${name}#${occurrence}` });
-  const rerun = await medallionRun(home);
+  const [spec, variant] = point.split('/') as [string, string | undefined];
+  const env = variant === 'sliced' ? SLICED_ENV : {};
+  const [name, explicit] = spec.split('#') as [string, string | undefined];
+  const occurrence = explicit ? Number(explicit) : (OCCURRENCE_IN_SECOND_WINDOW[spec] ?? 2);
+  const killed = await medallionRun(home, { ...env, MEDALLION_KILL_AT: `${name}#${occurrence}` });
+  const rerun = await medallionRun(home, env);
   const state = await dump(home);
   await rm(home, { recursive: true, force: true });
   const different = Object.keys({ ...clean, ...state }).filter((key) => JSON.stringify(clean[key]) !== JSON.stringify(state[key]));

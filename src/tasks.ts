@@ -52,7 +52,7 @@ export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
     backfilled = await createClickHouseTables(clickhouse);
     await delivery.createPostgresTables(await postgres, ctx.config.postgresSchema);
   }
-  const tables = (await catalog.pipelineTables(clickhouse)).length;
+  const tables = unchanged ? present.size : (await catalog.pipelineTables(clickhouse)).length;
   const note = unchanged ? ' (schema unchanged since it was last applied)' : backfilled ? '; the events silver held before silver.event_ids existed are registered in it' : '';
   return result(`4 ClickHouse databases with ${tables} tables and the PostgreSQL schema with 2 replicas are in place${note}`, 0, 0, { clickhouse_tables: tables, schema_fingerprint: fingerprint });
 }

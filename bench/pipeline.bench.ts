@@ -105,6 +105,38 @@ const windowEnv: NodeJS.ProcessEnv = { ...baseEnv, MEDALLION_HOME: home, MEDALLI
 const config = loadConfig(windowEnv);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** One outcome of `run --json`: the runner's RunOutcome in the CLI's snake_case, with the process's peak RSS. */
+interface CliOutcome {
+  run_id: string;
+  window_start: string;
+  status: RunOutcome['status'];
+  duration_ms: number;
+  tasks: { id: string; status: RunOutcome['tasks'][number]['status']; attempts: number; duration_ms: number; result?: { rows_in: number; rows_out: number; metrics: Record<string, number>; summary: string }; error?: string }[];
+  failed_task?: string;
+  error?: string;
+  peak_rss_mb?: number;
+}
+
+function fromCli(outcome: CliOutcome): RunOutcome & { peakRssMb?: number } {
+  return {
+    runId: outcome.run_id,
+    windowStart: outcome.window_start,
+    status: outcome.status,
+    durationMs: outcome.duration_ms,
+    tasks: outcome.tasks.map((task) => ({
+      id: task.id,
+      status: task.status,
+      attempts: task.attempts,
+      durationMs: task.duration_ms,
+      ...(task.result ? { result: { rowsIn: task.result.rows_in, rowsOut: task.result.rows_out, metrics: task.result.metrics, summary: task.result.summary } } : {}),
+      ...(task.error !== undefined ? { error: task.error } : {}),
+    })),
+    ...(outcome.failed_task !== undefined ? { failedTask: outcome.failed_task } : {}),
+    ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+    ...(outcome.peak_rss_mb !== undefined ? { peakRssMb: outcome.peak_rss_mb } : {}),
+  };
+}
+
 /** Runs one window as a process of the built CLI; fails with its stderr when the window does not succeed. */
 async function runWindowProcess(label: string, kind: WindowRun['kind'], windowStart: Date, env: NodeJS.ProcessEnv, rows: number): Promise<WindowRun> {
   const started = performance.now();
@@ -122,7 +154,7 @@ async function runWindowProcess(label: string, kind: WindowRun['kind'], windowSt
   await closed;
   let outcome: (RunOutcome & { peakRssMb?: number }) | undefined;
   try {
-    [outcome] = JSON.parse(stdout) as (RunOutcome & { peakRssMb?: number })[];
+    outcome = fromCli((JSON.parse(stdout) as CliOutcome[])[0]!);
   } catch {
     outcome = undefined;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Airflow suite (npm run test:airflow): a real Apache Airflow runs airflow/dags/medallion_etl.py.
-#  1. installs the pinned Airflow (airflow/requirements*.txt) into .venv-airflow/ unless it is already there;
-#  2. builds the TypeScript CLI (dist/);
+#  1. installs Airflow, its providers and pytest (airflow/requirements-test.txt, every version pinned by
+#     airflow/constraints-3.3.2.txt) into .venv-airflow/ unless they are already there;
+#  2. builds the TypeScript CLI (dist/, and the task graph the DAG reads, airflow/dags/medallion_graph.json);
 #  3. prepares an isolated AIRFLOW_HOME in a temp dir (sqlite metadata DB, `airflow db migrate`);
 #  4. runs airflow/tests with pytest. Exit status is pytest's; its summary line is printed last.
 # Idempotent; needs only PyPI (first run) and the repository after `npm ci`.
@@ -13,16 +14,17 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${MEDALLION_AIRFLOW_VENV:-$root/.venv-airflow}"
 python="${PYTHON:-python3}"
 requirements="$root/airflow/requirements-test.txt"
+constraints="$root/airflow/constraints-3.3.2.txt"
 stamp="$venv/.medallion-requirements"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-# 1. The pinned Airflow, reinstalled only when the requirement files change.
-wanted="$(cat "$root/airflow/requirements.txt" "$requirements" | sha256sum | cut -d' ' -f1)"
+# 1. Airflow as Airflow installs: the requirements under its constraints file; again only when one of them changes.
+wanted="$(cat "$root/airflow/requirements.txt" "$requirements" "$constraints" | sha256sum | cut -d' ' -f1)"
 if [[ ! -x "$venv/bin/airflow" || ! -x "$venv/bin/pytest" || "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]]; then
-  step "Installing the pinned Apache Airflow into ${venv#"$root"/} (once)"
+  step "Installing Apache Airflow 3.3.2 under airflow/constraints-3.3.2.txt into ${venv#"$root"/} (once)"
   "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements" -c "$constraints"
   echo "$wanted" >"$stamp"
 fi
 
@@ -39,8 +41,8 @@ if [[ "${MEDALLION_KEEP_AIRFLOW_HOME:-}" == 1 ]]; then
 else
   trap 'rm -rf "$work"' EXIT
 fi
-# Only this suite's settings: nothing from the caller's Airflow or Medallion configuration.
-while IFS= read -r name; do unset "$name"; done < <(env | grep -oE '^(AIRFLOW_[A-Z0-9_]*|MEDALLION_[A-Z0-9_]*)' || true)
+# Only this suite's settings: nothing from the caller's Airflow, Medallion or OpenLineage configuration.
+while IFS= read -r name; do unset "$name"; done < <(env | grep -oE '^(AIRFLOW_[A-Z0-9_]*|MEDALLION_[A-Z0-9_]*|OPENLINEAGE_[A-Z0-9_]*)' || true)
 export AIRFLOW_HOME="$work/airflow-home"
 export AIRFLOW__CORE__DAGS_FOLDER="$root/airflow/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False

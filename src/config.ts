@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseKillAt } from './faults.js';
+import { openLineageSettings, type OpenLineageSettings } from './openlineage/config.js';
 import { displayUrl, holdsSecrets, maskSecrets, parseUrl, registerSecrets, secretsOfEnvironment } from './secrets.js';
 import { isTaskId, TASK_IDS } from './task-ids.js';
 import { loadMapping, MappingError, type Mapping } from './source-mapping.js';
@@ -115,6 +116,8 @@ export interface Config {
   failTask?: string;
   /** Crash drill (tests): where the process kills itself. */
   killAt?: { point: string; occurrence: number };
+  /** OpenLineage events of every task attempt and window run (src/openlineage/); absent when off, the default. */
+  openlineage?: OpenLineageSettings;
 }
 
 /** chDB's default memory per statement: the 10 M-event window stays within 4 GB of peak RSS (see README). */
@@ -185,7 +188,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     silverSliceRows: e.MEDALLION_SILVER_SLICE_ROWS ?? silverSliceRows(e.MEDALLION_CLICKHOUSE_URL ? e.MEDALLION_CLICKHOUSE_MEMORY_MB : (e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB)),
     ...(e.MEDALLION_FAIL_TASK ? { failTask: e.MEDALLION_FAIL_TASK } : {}),
     ...(e.MEDALLION_KILL_AT ? { killAt: parseKillAt(e.MEDALLION_KILL_AT) } : {}),
+    ...optionalOpenLineage(env),
   };
+}
+
+/** OPENLINEAGE_* as the OpenLineage clients read them (src/openlineage/config.ts): an invalid one stops the program with its name. */
+function optionalOpenLineage(env: Record<string, string | undefined>): { openlineage?: OpenLineageSettings } {
+  const settings = openLineageSettings(env, (variable, problem) => {
+    throw new ConfigError(variable, problem);
+  });
+  return settings ? { openlineage: settings } : {};
 }
 
 /** The bronze rows one slice of transform_silver holds within a statement's memory (about 300 bytes a row at the peak: the id sets, the grouping by fingerprint, the in-order read); 10 M without a budget. */

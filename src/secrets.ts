@@ -24,8 +24,11 @@ export function isSecretParameter(name: string): boolean {
   return SECRET_PARAMETERS.has(lower) || ['password', 'secret', 'token'].some((word) => lower.includes(word)) || lower.startsWith('http_header_');
 }
 
-/** Environment variables that are a secret as a whole (read by the AWS SDK's default credential chain). */
-export const SECRET_ENVIRONMENT_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+/** Environment variables that are a secret as a whole: the AWS SDK's default credential chain reads the first two, the OpenLineage transport (src/openlineage/config.ts) the API keys. */
+export const SECRET_ENVIRONMENT_VARIABLES = [
+  'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'OPENLINEAGE_API_KEY', 'OPENLINEAGE__TRANSPORT__AUTH__API_KEY', 'OPENLINEAGE__TRANSPORT__AUTH__APIKEY',
+] as const;
 
 /** Configuration variables whose value is a URL that may carry credentials: never echoed raw. */
 export function holdsSecrets(variable: string): boolean {
@@ -262,12 +265,12 @@ export function secretsOfUrl(value: string): string[] {
   return [...secrets];
 }
 
-/** Every secret the environment holds: URL credentials of the MEDALLION_ URLs and the AWS SDK's secret keys. */
+/** Every secret the environment holds: URL credentials of the MEDALLION_ and OPENLINEAGE_ URLs, the AWS SDK's secret keys and OpenLineage's API key. */
 export function secretsOfEnvironment(env: Record<string, string | undefined>): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (name.startsWith('MEDALLION_') && holdsSecrets(name)) secrets.push(...secretsOfUrl(value));
+    if ((name.startsWith('MEDALLION_') || name.startsWith('OPENLINEAGE_')) && holdsSecrets(name)) secrets.push(...secretsOfUrl(value));
     if ((SECRET_ENVIRONMENT_VARIABLES as readonly string[]).includes(name)) secrets.push(...formsOf(value));
   }
   return secrets;

@@ -16,7 +16,8 @@ import { checkLakePartitionFiles, compareDeliveredTotals } from './quality/deliv
 import { describeAccounting, verifyBatch } from './quality/gate.js';
 import { sourceOf } from './sources/index.js';
 
-const result = (summary: string, rowsIn: number, rowsOut: number, metrics: Record<string, number> = {}): TaskResult => ({ summary, rowsIn, rowsOut, metrics });
+/** `outputs`: what the task knows it wrote to its declared writes (OpenLineage's output statistics), from counts it has. */
+const result = (summary: string, rowsIn: number, rowsOut: number, metrics: Record<string, number> = {}, outputs?: TaskResult['outputs']): TaskResult => ({ summary, rowsIn, rowsOut, metrics, ...(outputs ? { outputs } : {}) });
 
 /**
  * The batch's touched windows, read from bronze once per run context: every task after load_bronze works on
@@ -76,17 +77,21 @@ export async function registerCatalog(ctx: RunContext, lineage: readonly Lineage
     : await catalog.registerTables(clickhouse, { schema: ctx.config.postgresSchema, ...(await delivery.describePostgres(await ctx.engines.postgres(), ctx.config.postgresSchema)) });
   const flows = await catalog.registerLineage(clickhouse, lineage);
   const note = unchanged ? ' (tables and columns unchanged since registered)' : '';
-  return result(`${registered.tables} tables, ${registered.columns} columns, ${flows} lineage flows registered${note}`, 0, (unchanged ? 0 : registered.tables + registered.columns) + flows, { ...registered, lineage_flows: flows, schema_fingerprint: fingerprint });
+  return result(`${registered.tables} tables, ${registered.columns} columns, ${flows} lineage flows registered${note}`, 0, (unchanged ? 0 : registered.tables + registered.columns) + flows, { ...registered, lineage_flows: flows, schema_fingerprint: fingerprint }, {
+    'catalog.table_registry': { rows: registered.tables },
+    'catalog.column_registry': { rows: registered.columns },
+    'catalog.data_lineage': { rows: flows },
+  });
 }
 
 export async function startPipelineRun(ctx: RunContext): Promise<TaskResult> {
   await catalog.startRun(await ctx.engines.clickhouse(), runIdentity(ctx));
-  return result(`run ${ctx.runId} for ${ctx.batch.windowStart} is running`, 0, 1);
+  return result(`run ${ctx.runId} for ${ctx.batch.windowStart} is running`, 0, 1, {}, { 'catalog.pipeline_runs': { rows: 1 } });
 }
 
 export async function loadBronze(ctx: RunContext): Promise<TaskResult> {
   const loaded = await sourceOf(ctx.config).load(await ctx.engines.clickhouse(), ctx.batch);
-  return result(loaded.summary, loaded.delivered, loaded.added, loaded.metrics);
+  return result(loaded.summary, loaded.delivered, loaded.added, loaded.metrics, { 'bronze.stg_events': { rows: loaded.rows } });
 }
 
 export async function quarantineInvalidRows(ctx: RunContext): Promise<TaskResult> {
@@ -96,7 +101,7 @@ export async function quarantineInvalidRows(ctx: RunContext): Promise<TaskResult
   return result(`${quarantined} rows quarantined ${detail}`.trim(), quarantined, quarantined, {
     quarantined_rows: quarantined,
     ...Object.fromEntries(Object.entries(reasons).map(([reason, rows]) => [`reason:${reason}`, rows])),
-  });
+  }, { 'silver.quarantine_events': { rows: quarantined } });
 }
 
 export async function transformSilver(ctx: RunContext): Promise<TaskResult> {
@@ -104,13 +109,14 @@ export async function transformSilver(ctx: RunContext): Promise<TaskResult> {
   const touched = await touchedWindows(ctx);
   const rowsIn = await bronze.countBatchRows(clickhouse, ctx.batch);
   const timing = await silver.insertNewEvents(clickhouse, ctx.batch, touched, { bronzeRows: rowsIn, horizonDays: ctx.config.dedupHorizonDays, sliceRows: ctx.config.silverSliceRows });
+  const silverRows = await silver.batchEventsInSilver(clickhouse, ctx.batch, touched);
   // The full accounting (new, duplicates, already in silver) is verify_pipeline's: counted once, by the gate.
   return result(`valid rows of ${rowsIn} merged into silver over ${touched.hours.length} touched hours, event ids checked against ${ctx.config.dedupHorizonDays} days of deliveries either side`, rowsIn, 0, {
     touched_hours: touched.hours.length,
     event_id_lookup_ms: Math.round(timing.registerMs),
     silver_insert_ms: Math.round(timing.insertMs),
     silver_slices: timing.slices,
-  });
+  }, { 'silver.fact_events': { rows: silverRows } });
 }
 
 export async function updateDimUsers(ctx: RunContext): Promise<TaskResult> {
@@ -118,7 +124,7 @@ export async function updateDimUsers(ctx: RunContext): Promise<TaskResult> {
   return result(`${change.users} users: ${change.opened} versions open at this window, ${change.closed} closed (${change.written} rows written)`, change.users, change.written, {
     dim_users_new: change.opened,
     dim_users_updated: change.closed,
-  });
+  }, { 'silver.dim_users': { rows: change.written } });
 }
 
 export async function snapshotGoldHistory(ctx: RunContext): Promise<TaskResult> {
@@ -139,7 +145,7 @@ export async function aggregateGoldHourly(ctx: RunContext): Promise<TaskResult> 
   const touched = await touchedWindows(ctx);
   const rows = await gold.aggregateHourly(clickhouse, ctx.batch, touched);
   const events = rows.reduce((sum, row) => sum + row.event_count, 0);
-  return result(`${rows.length} hourly rows over ${touched.hours.length} hours (${events} events)`, events, rows.length, { gold_hourly_rows: rows.length });
+  return result(`${rows.length} hourly rows over ${touched.hours.length} hours (${events} events)`, events, rows.length, { gold_hourly_rows: rows.length }, { 'gold.agg_events_hourly': { rows: rows.length } });
 }
 
 export async function aggregateGoldDaily(ctx: RunContext): Promise<TaskResult> {
@@ -147,7 +153,7 @@ export async function aggregateGoldDaily(ctx: RunContext): Promise<TaskResult> {
   const touched = await touchedWindows(ctx);
   const rows = await gold.aggregateDaily(clickhouse, ctx.batch, touched);
   const events = rows.reduce((sum, row) => sum + row.total_events, 0);
-  return result(`${rows.length} daily rows over ${touched.dates.length} dates (${events} events)`, events, rows.length, { gold_daily_rows: rows.length });
+  return result(`${rows.length} daily rows over ${touched.dates.length} dates (${events} events)`, events, rows.length, { gold_daily_rows: rows.length }, { 'gold.rpt_daily_summary': { rows: rows.length } });
 }
 
 export async function verifyPipeline(ctx: RunContext): Promise<TaskResult> {
@@ -157,7 +163,7 @@ export async function verifyPipeline(ctx: RunContext): Promise<TaskResult> {
   await catalog.recordValidations(clickhouse, checks);
   const failures = describeFailures(checks);
   if (failures.length > 0) throw new Error(`Quality gate failed (${describeAccounting(accounting)}): ${failures.join('; ')}`);
-  return result(`${describeAccounting(accounting)}; gold equals silver on ${touched.hours.length} hours`, accounting.bronze_rows, checks.length, { ...accounting, checks: checks.length });
+  return result(`${describeAccounting(accounting)}; gold equals silver on ${touched.hours.length} hours`, accounting.bronze_rows, checks.length, { ...accounting, checks: checks.length }, { 'catalog.validation_log': { rows: checks.length } });
 }
 
 export async function exportGoldToS3(ctx: RunContext): Promise<TaskResult> {
@@ -170,6 +176,9 @@ export async function exportGoldToS3(ctx: RunContext): Promise<TaskResult> {
     lake_files: written.files,
     lake_bytes: written.bytes,
     lake_swept: written.swept.length,
+  }, {
+    'lake.agg_events_hourly': written.tables.agg_events_hourly,
+    'lake.rpt_daily_summary': written.tables.rpt_daily_summary,
   });
 }
 
@@ -177,26 +186,29 @@ export async function loadAurora(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await touchedWindows(ctx);
   // An empty batch touched nothing: PostgreSQL is not even opened.
-  if (touched.hours.length === 0) return result('nothing to upsert: the batch touched no hour', 0, 0, { postgres_hourly_rows: 0, postgres_daily_rows: 0 });
+  if (touched.hours.length === 0) return result('nothing to upsert: the batch touched no hour', 0, 0, { postgres_hourly_rows: 0, postgres_daily_rows: 0 }, { 'postgres.{schema}.agg_events_hourly': { rows: 0 }, 'postgres.{schema}.rpt_daily_summary': { rows: 0 } });
   const [hourly, daily] = await Promise.all([gold.readHourly(clickhouse, touched), gold.readDaily(clickhouse, touched)]);
   const postgres = await ctx.engines.postgres();
   await delivery.createPostgresTables(postgres, ctx.config.postgresSchema);
   await delivery.upsertHourly(postgres, ctx.config.postgresSchema, hourly);
   await delivery.upsertDaily(postgres, ctx.config.postgresSchema, daily);
   const rows = hourly.length + daily.length;
-  return result(`${hourly.length} hourly and ${daily.length} daily rows upserted into PostgreSQL`, rows, rows, { postgres_hourly_rows: hourly.length, postgres_daily_rows: daily.length });
+  return result(`${hourly.length} hourly and ${daily.length} daily rows upserted into PostgreSQL`, rows, rows, { postgres_hourly_rows: hourly.length, postgres_daily_rows: daily.length }, {
+    'postgres.{schema}.agg_events_hourly': { rows: hourly.length },
+    'postgres.{schema}.rpt_daily_summary': { rows: daily.length },
+  });
 }
 
 export async function validateDelivery(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await touchedWindows(ctx);
-  if (touched.hours.length === 0) return result('nothing to validate: the batch touched no hour', 0, 0, { checks: 0 });
+  if (touched.hours.length === 0) return result('nothing to validate: the batch touched no hour', 0, 0, { checks: 0 }, { 'catalog.validation_log': { rows: 0 } });
   const targets = { clickhouse, postgres: await ctx.engines.postgres(), lake: await ctx.engines.lake(), schema: ctx.config.postgresSchema };
   const checks = [...(await compareDeliveredTotals(targets, ctx.runId, touched)), ...(await checkLakePartitionFiles(targets.lake, ctx.runId, touched))];
   await catalog.recordValidations(clickhouse, checks);
   const failures = describeFailures(checks);
   if (failures.length > 0) throw new Error(`Delivery validation failed, ${failures.length} differences: ${failures.join('; ')}`);
-  return result(`${checks.length} checks passed: ClickHouse = PostgreSQL = lake on ${touched.hours.length} hours and ${touched.dates.length} dates, each lake partition holds only its part file`, checks.length, checks.length, { checks: checks.length });
+  return result(`${checks.length} checks passed: ClickHouse = PostgreSQL = lake on ${touched.hours.length} hours and ${touched.dates.length} dates, each lake partition holds only its part file`, checks.length, checks.length, { checks: checks.length }, { 'catalog.validation_log': { rows: checks.length } });
 }
 
 export async function completePipelineRun(ctx: RunContext): Promise<TaskResult> {
@@ -206,5 +218,5 @@ export async function completePipelineRun(ctx: RunContext): Promise<TaskResult> 
     catalog.RUN_COUNTS.map((name) => [name, Math.max(0, ...[...reported.values()].map((task) => task.metrics[name] ?? 0))]),
   ) as catalog.RunCounts;
   await catalog.completeRun(clickhouse, runIdentity(ctx), counts);
-  return result(`run ${ctx.runId} succeeded`, 0, 1, counts);
+  return result(`run ${ctx.runId} succeeded`, 0, 1, counts, { 'catalog.pipeline_runs': { rows: 1 } });
 }

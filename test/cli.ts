@@ -79,3 +79,23 @@ export function startMedallion(args: readonly string[], env: Record<string, stri
       }),
   };
 }
+
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs the medallion CLI on a pseudo-terminal (util-linux `script`), as a person at a terminal does: stdout and
+ * stderr are the terminal, so what comes back is what the screen received, escape codes included. `env` is the
+ * whole environment (TERM, NO_COLOR, … decide the output).
+ */
+export function medallionOnTerminal(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(shellQuote).join(' ');
+  return new Promise((resolve, reject) => {
+    // -q no banner, -f flush at once, -e the command's exit status, -c the command; the typescript file is discarded.
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let screen = '';
+    child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, screen }));
+  });
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -50,8 +50,10 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ MEDALLION_POSTGRES_URL: 'mysql://bi:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2') && error.message.includes('bi:***@'));
   });
 
-  it('stops at start-up on a MEDALLION_HOME that is a file, an unknown task to fail or a bad crash drill', async () => {
-    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'medallion-config-')), 'not-a-directory');
+  it('stops at start-up on a MEDALLION_HOME that is a file, an unknown task to fail or a bad crash drill', async (t) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'medallion-config-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'not-a-directory');
     await writeFile(file, 'x');
     const cases: [Record<string, string>, string, RegExp][] = [
       [{ MEDALLION_HOME: file }, 'MEDALLION_HOME', /must be a directory, but .* is a file/],

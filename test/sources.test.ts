@@ -6,7 +6,6 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { release } from '../src/layers/catalog/ledger.js';
 import { medallion, runScript } from './cli.js';
 import { chRows, openTestPipeline, windowAt, type TestPipeline } from './helpers.js';
 
@@ -56,19 +55,27 @@ function clicks(hour: string, count: number, salt: number): Click[] {
 const csvOf = (rows: readonly Click[]) => [CLICKSTREAM_COLUMNS.join(','), ...rows.map((row) => CLICKSTREAM_COLUMNS.map((column) => String(row[column as keyof Click])).join(','))].join('\n') + '\n';
 const ndjsonOf = (rows: readonly Click[]) => rows.map((row) => JSON.stringify({ ...row, user_id: row.user_id === '' ? null : Number(row.user_id) })).join('\n') + '\n';
 
-/** A Parquet file of the clicks, written by DuckDB (an independent writer) from a CSV of them. */
-async function parquetOf(rows: readonly Click[], file: string): Promise<void> {
+/** The clicks written by DuckDB (an independent writer) from a CSV of them, with COPY's `options`. */
+async function copiedByDuckDB(rows: readonly Click[], file: string, options: string): Promise<void> {
   const csv = `${file}.csv`;
   await writeFile(csv, csvOf(rows));
   const duck = await DuckDBInstance.create(':memory:');
   const connection = await duck.connect();
   try {
-    await connection.run(`COPY (SELECT * FROM read_csv('${csv}', header = true, all_varchar = true)) TO '${file}' (FORMAT parquet)`);
+    await connection.run(`COPY (SELECT * FROM read_csv('${csv}', header = true, all_varchar = true)) TO '${file}' (${options})`);
   } finally {
     connection.closeSync();
     duck.closeSync();
     await rm(csv);
   }
+}
+
+const parquetOf = (rows: readonly Click[], file: string) => copiedByDuckDB(rows, file, 'FORMAT parquet');
+
+/** A zstd-compressed NDJSON file of the clicks (empty fields as null); checked to be zstd by its magic number. */
+async function zstdNdjsonOf(rows: readonly Click[], file: string): Promise<void> {
+  await copiedByDuckDB(rows, file, 'FORMAT json, COMPRESSION zstd');
+  assert.deepEqual([...(await readFile(file)).subarray(0, 4)], [0x28, 0xb5, 0x2f, 0xfd], 'a zstd frame');
 }
 
 interface Fixture {
@@ -98,7 +105,7 @@ const ledger = (pipeline: TestPipeline) =>
     'SELECT location, status, batch_id, rows, error FROM catalog.source_files FINAL ORDER BY location',
   );
 
-describe('the files source: NDJSON, CSV and Parquet files landed in a directory', () => {
+describe('the files source: NDJSON, CSV and Parquet files (plain, gzip, zstd) landed in a directory', () => {
   let fixture: Fixture;
   const lines = new Map<string, number>();
 
@@ -114,6 +121,8 @@ describe('the files source: NDJSON, CSV and Parquet files landed in a directory'
     await land('clicks-1.csv', first, (file) => writeFile(file, csvOf(first)));
     await land('clicks-2.ndjson.gz', second, (file) => writeFile(file, gzipSync(ndjsonOf(second))));
     await land('clicks-3.parquet', third, (file) => parquetOf(third, file));
+    const fifth = clicks('2026-11-20T10:00', 150, 11);
+    await land('clicks-5.ndjson.zst', fifth, (file) => zstdNdjsonOf(fifth, file));
   });
   after(() => closeFixture(fixture));
 
@@ -166,10 +175,11 @@ describe('the files source: NDJSON, CSV and Parquet files landed in a directory'
 });
 
 describe('a clickstream export in a foreign schema, through a mapping file only', () => {
-  it('gives gold KPIs equal to an independent computation over the raw file (DuckDB)', async () => {
+  it('gives gold KPIs, hourly and daily, equal to an independent computation over the raw file (DuckDB)', async () => {
     const fixture = await openFixture();
     try {
-      const rows = clicks('2026-11-20T10:00', 1500, 9);
+      // Two days: the window's hour, and late events of the day before.
+      const rows = [...clicks('2026-11-20T10:00', 1500, 9), ...clicks('2026-11-19T23:00', 300, 10)];
       // Exact duplicate lines, as exports have them.
       const withDuplicates = [...rows, ...rows.slice(0, 40)];
       const file = path.join(fixture.landing, 'export.csv');
@@ -195,6 +205,26 @@ describe('a clickstream export in a foreign schema, through a mapping file only'
            GROUP BY ALL ORDER BY hour`,
         );
         assert.deepEqual(gold, await reader.getRowObjectsJS());
+        assert.equal(gold.length, 2, 'both days\' hours');
+
+        // The daily summary: money read as exact decimals on both sides; a day's users are its distinct known user ids.
+        const daily = await chRows(
+          fixture.pipeline,
+          `SELECT toString(event_date) AS date, total_events, unique_users, revenue_events, round(total_revenue, 2) AS total_revenue, round(avg_value, 6) AS avg_value
+           FROM gold.rpt_daily_summary FINAL ORDER BY date`,
+        );
+        const dailyReader = await connection.runAndReadAll(
+          `SELECT strftime(strptime(replace(event_time, ' UTC', ''), '%Y-%m-%d %H:%M:%S'), '%Y-%m-%d') AS date,
+                  count(*)::INTEGER AS total_events,
+                  count(DISTINCT user_id)::INTEGER AS unique_users,
+                  count(*) FILTER (WHERE event_type = 'purchase' AND coalesce(price, 0) > 0)::INTEGER AS revenue_events,
+                  round(coalesce(sum(price) FILTER (WHERE event_type = 'purchase' AND price > 0), 0)::DOUBLE, 2) AS total_revenue,
+                  round(sum(coalesce(price, 0))::DOUBLE / count(*), 6) AS avg_value
+           FROM (SELECT DISTINCT * FROM read_csv('${file}', header = true, types = {'price': 'DECIMAL(18,2)', 'user_id': 'VARCHAR', 'event_time': 'VARCHAR'}) WHERE user_id IS NOT NULL AND user_id != '')
+           GROUP BY ALL ORDER BY date`,
+        );
+        assert.deepEqual(daily, await dailyReader.getRowObjectsJS());
+        assert.deepEqual(daily.map((row) => row.date), ['2026-11-19', '2026-11-20']);
       } finally {
         connection.closeSync();
         duck.closeSync();
@@ -285,24 +315,162 @@ describe('bad input never stops the good rows and never disappears', () => {
     }
   });
 
-  it('reports a file whose content changed after ingestion, does not ingest it again, and re-ingests it on purpose', async () => {
+  it('records a file in the wrong format (CSV text named .parquet) as failed with its error, and ingests the other files', async () => {
     const fixture = await openFixture();
     try {
-      const file = path.join(fixture.landing, 'day.csv');
-      await writeFile(file, csvOf(clicks('2026-11-20T10:00', 60, 8)));
-      assert.equal((await fixture.pipeline.run(windowAt(0))).status, 'success');
-      await writeFile(file, csvOf(clicks('2026-11-20T10:00', 80, 8)));
-      const next = await fixture.pipeline.run(windowAt(1));
-      assert.match(next.tasks.find((task) => task.id === 'load_bronze')!.result!.summary, /1 changed after ingestion, not ingested again .*day\.csv/);
-      assert.deepEqual((await ledger(fixture.pipeline)).map(({ status, rows }) => ({ status, rows })), [{ status: 'changed', rows: 60 }]);
+      const good = clicks('2026-11-20T10:00', 120, 12);
+      await writeFile(path.join(fixture.landing, 'export.ndjson'), ndjsonOf(good));
+      await writeFile(path.join(fixture.landing, 'export.parquet'), csvOf(clicks('2026-11-20T10:00', 30, 13)));
 
-      // What `medallion sources reingest <file>` does.
-      const released = await release(await fixture.pipeline.engines.clickhouse(), 'clickstream', [file]);
-      assert.deepEqual(released.map((entry) => entry.status), ['released']);
-      await assert.rejects(release(await fixture.pipeline.engines.clickhouse(), 'clickstream', ['/nowhere.csv']), /Not in the ledger of source clickstream: \/nowhere\.csv/);
-      assert.equal((await fixture.pipeline.run(windowAt(2))).status, 'success');
+      const outcome = await fixture.pipeline.run(windowAt(0));
+      assert.equal(outcome.status, 'success', outcome.error);
+      const load = outcome.tasks.find((task) => task.id === 'load_bronze')!;
+      assert.match(load.result!.summary, /^120 rows in bronze from 1 file .*; 1 failed: .*export\.parquet: /);
+      assert.deepEqual({ ingested: load.result!.metrics.files_ingested, failed: load.result!.metrics.files_failed }, { ingested: 1, failed: 1 });
       const entries = await ledger(fixture.pipeline);
-      assert.deepEqual(entries.map(({ status, rows, batch_id }) => ({ status, rows, batch_id })), [{ status: 'ingested', rows: 80, batch_id: 'scheduled__2026-11-20T12:00:00+00:00' }]);
+      assert.deepEqual(entries.map(({ location, status, rows }) => ({ location: path.basename(location), status, rows })), [
+        { location: 'export.ndjson', status: 'ingested', rows: 120 },
+        { location: 'export.parquet', status: 'failed', rows: 0 },
+      ]);
+      assert.match(entries[1]!.error, /parquet/i, 'its error says why it could not be read');
+      const files = await chRows<{ file: string; rows: number }>(fixture.pipeline, 'SELECT _source_file AS file, count() AS rows FROM bronze.stg_events GROUP BY file');
+      assert.deepEqual(files, [{ file: path.join(fixture.landing, 'export.ndjson'), rows: 120 }], 'nothing of the unreadable file reached bronze');
+      const [run] = await chRows<{ bronze: number; silver: number; quarantined: number; duplicates: number }>(
+        fixture.pipeline,
+        'SELECT bronze_rows AS bronze, silver_new_rows AS silver, quarantined_rows AS quarantined, duplicate_rows AS duplicates FROM catalog.pipeline_runs FINAL',
+      );
+      assert.equal(run!.bronze, 120);
+      assert.equal(run!.silver + run!.quarantined + run!.duplicates, 120);
+      assert.equal(run!.quarantined, good.filter((row) => row.user_id === '').length, 'only the good file\'s rows without a user are quarantined');
+    } finally {
+      await closeFixture(fixture);
+    }
+  });
+
+  it('reports a file whose content changed after ingestion, does not ingest it again, and re-ingests it on purpose with `medallion sources reingest`', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'medallion-sources-reingest-'));
+    try {
+      await mkdir(path.join(dir, 'landing'));
+      await writeFile(path.join(dir, 'mapping.yaml'), CLICKSTREAM_MAPPING);
+      const env = { MEDALLION_HOME: path.join(dir, 'home'), MEDALLION_SOURCE: path.join(dir, 'mapping.yaml') };
+      // Every step through the CLI, as an operator does it: the embedded engines are each command's own.
+      const run = async (window: number) => {
+        const result = await medallion(['run', '--from', `${windowAt(window).toISOString().slice(0, 13)}:00Z`, '--json'], env);
+        assert.equal(result.code, 0, result.stderr);
+        const [outcome] = JSON.parse(result.stdout) as { status: string; tasks: { id: string; result?: { summary: string } }[] }[];
+        assert.equal(outcome!.status, 'success');
+        return outcome!;
+      };
+      const sourceFiles = async () => {
+        const list = await medallion(['sources', 'list', '--json'], env);
+        assert.equal(list.code, 0, list.stderr);
+        return (JSON.parse(list.stdout) as { status: string; rows: number; batch_id: string }[]).map(({ status, rows, batch_id }) => ({ status, rows, batch_id }));
+      };
+      const file = path.join(dir, 'landing', 'day.csv');
+      await writeFile(file, csvOf(clicks('2026-11-20T10:00', 60, 8)));
+      await run(0);
+      await writeFile(file, csvOf(clicks('2026-11-20T10:00', 80, 8)));
+      const next = await run(1);
+      assert.match(next.tasks.find((task) => task.id === 'load_bronze')!.result!.summary, /1 changed after ingestion, not ingested again .*day\.csv/);
+      assert.deepEqual(await sourceFiles(), [{ status: 'changed', rows: 60, batch_id: 'scheduled__2026-11-20T10:00:00+00:00' }]);
+
+      const reingest = await medallion(['sources', 'reingest', file, '--json'], env);
+      assert.equal(reingest.code, 0, reingest.stderr);
+      assert.deepEqual((JSON.parse(reingest.stdout) as { location: string; status: string }[]).map(({ location, status }) => ({ location, status })), [{ location: file, status: 'released' }]);
+      const unknown = await medallion(['sources', 'reingest', '/nowhere.csv'], env);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /Not in the ledger of source clickstream: \/nowhere\.csv/);
+      await run(2);
+      assert.deepEqual(await sourceFiles(), [{ status: 'ingested', rows: 80, batch_id: 'scheduled__2026-11-20T12:00:00+00:00' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('an event re-delivered in a later file with another event_time', () => {
+  /** A source whose export carries its own event id: the mapping takes it as a column. */
+  const ORDERS_MAPPING = `
+name: orders
+landing: ./landing
+columns: [event_id, user_name, category, value, event_time]
+fields:
+  value: toFloat64OrNull(value)
+  event_time: parseDateTimeBestEffortOrNull(event_time, 'UTC')
+constants:
+  source: web
+`;
+  const order = (id: string, time: string, category: string, value: number, user = 'user_1') => JSON.stringify({ event_id: id, user_name: user, category, value, event_time: time });
+
+  it('is held once by silver and counted once by gold; the gate passes and counts it already in silver', async () => {
+    const fixture = await openFixture(ORDERS_MAPPING);
+    try {
+      const firstDay = Array.from({ length: 20 }, (_, i) => order(`e-${i}`, `2026-11-20 10:${String(i * 2).padStart(2, '0')}:00`, i % 3 === 0 ? 'purchase' : 'view', 10 + i, `user_${i % 4}`));
+      await writeFile(path.join(fixture.landing, 'orders-2026-11-20.ndjson'), firstDay.join('\n') + '\n');
+      const first = await fixture.pipeline.run(windowAt(0));
+      assert.equal(first.status, 'success', first.error);
+
+      // A day later another file carries e-7 (of user_3) again at another time (another day and hour), with
+      // another category and value, twice (an exact repeated line), beside ten new events.
+      const secondDay = Array.from({ length: 10 }, (_, i) => order(`f-${i}`, `2026-11-21 10:${String(i * 5).padStart(2, '0')}:00`, 'view', 5 + i));
+      const redelivery = order('e-7', '2026-11-21 09:30:00', 'purchase', 99.5, 'user_3');
+      await writeFile(path.join(fixture.landing, 'orders-2026-11-21.ndjson'), [...secondDay, redelivery, redelivery].join('\n') + '\n');
+      const second = await fixture.pipeline.run(windowAt(24));
+      assert.equal(second.status, 'success', second.error);
+      assert.equal(second.runId, 'scheduled__2026-11-21T10:00:00+00:00');
+
+      const assertOnce = async () => {
+        const copies = await chRows<{ batch: string; event_time: string; category: string; value: number }>(
+          fixture.pipeline,
+          "SELECT _batch_id AS batch, toString(event_time) AS event_time, category, toFloat64(value) AS value FROM silver.fact_events WHERE event_id = 'e-7'",
+        );
+        assert.deepEqual(copies, [{ batch: first.runId, event_time: '2026-11-20 10:14:00', category: 'view', value: 17 }], 'the first delivery, at its own time, once');
+        const [totals] = await chRows<{ silver: number; ids: number; hourly: number; daily: number; redelivery_hour: number }>(
+          fixture.pipeline,
+          `SELECT (SELECT count() FROM silver.fact_events) AS silver,
+                  (SELECT uniqExact(event_id) FROM silver.fact_events) AS ids,
+                  (SELECT sum(event_count) FROM gold.agg_events_hourly FINAL) AS hourly,
+                  (SELECT sum(total_events) FROM gold.rpt_daily_summary FINAL) AS daily,
+                  (SELECT sum(event_count) FROM gold.agg_events_hourly FINAL WHERE event_date = '2026-11-21' AND event_hour = 9) AS redelivery_hour`,
+        );
+        assert.deepEqual(totals, { silver: 30, ids: 30, hourly: 30, daily: 30, redelivery_hour: 0 }, 'silver holds 30 ids once each; gold counts 30 events, none in the re-delivery\'s hour');
+      };
+      await assertOnce();
+
+      // The accounting of the README: bronze = quarantined + silver_new + duplicate_in_batch + already_in_silver.
+      const [run] = await chRows<{ bronze: number; quarantined: number; silver: number; duplicates: number; already: number }>(
+        fixture.pipeline,
+        'SELECT bronze_rows AS bronze, quarantined_rows AS quarantined, silver_new_rows AS silver, duplicate_rows AS duplicates, already_in_silver_rows AS already FROM catalog.pipeline_runs FINAL WHERE run_id = {run:String}',
+        { run: second.runId },
+      );
+      assert.deepEqual(run, { bronze: 12, quarantined: 0, silver: 10, duplicates: 1, already: 1 }, 'the repeated line is a duplicate in the batch, the id an earlier file delivered is already in silver');
+      const checks = await chRows<{ check: string; metric: string; expected: number; actual: number; passed: number }>(
+        fixture.pipeline,
+        `SELECT check_name AS check, metric, expected, actual, passed FROM catalog.validation_log
+         WHERE run_id = {run:String} AND check_name IN ('accounting', 'silver_once', 'file_accounting') ORDER BY check, metric`,
+        { run: second.runId },
+      );
+      assert.deepEqual(checks, [
+        { check: 'accounting', metric: 'rows', expected: 12, actual: 12, passed: 1 },
+        { check: 'file_accounting', metric: 'rows', expected: 12, actual: 12, passed: 1 },
+        { check: 'silver_once', metric: 'held_more_than_once', expected: 0, actual: 0, passed: 1 },
+        { check: 'silver_once', metric: 'unregistered', expected: 0, actual: 0, passed: 1 },
+      ]);
+      const [gate] = await chRows<{ checks: number; failed: number; hours: string[] }>(
+        fixture.pipeline,
+        "SELECT count() AS checks, countIf(passed = 0) AS failed, arraySort(groupUniqArrayIf(window_key, check_name = 'gold_vs_silver')) AS hours FROM catalog.validation_log WHERE run_id = {run:String}",
+        { run: second.runId },
+      );
+      assert.equal(gate!.failed, 0, 'every check of the gate passed');
+      assert.deepEqual(gate!.hours, ['2026-11-21 09:00:00', '2026-11-21 10:00:00'], 'gold equals silver in the re-delivery\'s hour too');
+      assert.deepEqual((await ledger(fixture.pipeline)).map(({ status, batch_id, rows }) => ({ status, batch_id, rows })), [
+        { status: 'ingested', batch_id: first.runId, rows: 20 },
+        { status: 'ingested', batch_id: second.runId, rows: 12 },
+      ]);
+
+      // The later window again: nothing changes.
+      assert.equal((await fixture.pipeline.run(windowAt(24))).status, 'success', 'rerun');
+      await assertOnce();
     } finally {
       await closeFixture(fixture);
     }

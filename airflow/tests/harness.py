@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -38,6 +39,19 @@ EXPECTED_UPSTREAM: dict[str, set[str]] = {
 
 EVENTS_PER_HOUR = "2000"
 
+# The pool every task of the DAG takes a slot of, as the README creates it for the embedded engines.
+POOL = "medallion_home"
+
+# The first DAG run (conftest.py), shared by test_dag_run.py and test_openlineage.py. Its manual data interval,
+# logical date 11:00 under @hourly, is the hour before: [10:00, 11:00).
+LOGICAL_DATE = "2026-11-23T11:00:00+00:00"
+WINDOW_START = "2026-11-23 10:00:00"
+WINDOW_END = "2026-11-23 11:00:00"
+# The same interval again (a manual run's data interval is the last whole hour before its logical date), one
+# second later: `airflow dags test` deletes the DAG run of the logical date it is given, with its task instances,
+# XComs and rendered fields, which the tests of the first run read.
+RERUN_LOGICAL_DATE = "2026-11-23T11:00:01+00:00"
+
 
 def medallion_cli() -> list[str]:
     linked = REPOSITORY / "node_modules" / ".bin" / "medallion"
@@ -47,11 +61,11 @@ def medallion_cli() -> list[str]:
 
 
 def clean_environment() -> dict[str, str]:
-    """The caller's environment without any Medallion or Airflow configuration that could leak in."""
+    """The caller's environment without any Medallion, Airflow or OpenLineage configuration that could leak in."""
     return {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("MEDALLION_", "AIRFLOW_", "AIRFLOW__")) and key != "PYTHONPATH"
+        if not key.startswith(("MEDALLION_", "AIRFLOW_", "AIRFLOW__", "OPENLINEAGE_")) and key != "PYTHONPATH"
     }
 
 
@@ -111,7 +125,8 @@ class Airflow:
 
     def sql(self, query: str, *params: Any) -> list[dict[str, Any]]:
         """Reads the metadata DB (sqlite) directly, for what the Airflow CLI does not print (XCom, rendered fields)."""
-        with sqlite3.connect(self.home / "airflow.db") as connection:
+        # Closed after each query (sqlite3's `with` only commits): no connection of the tests lingers on the WAL.
+        with contextlib.closing(sqlite3.connect(self.home / "airflow.db")) as connection:
             connection.row_factory = sqlite3.Row
             return [dict(row) for row in connection.execute(query, params)]
 
@@ -153,6 +168,24 @@ def pipeline_run(run_id: str, medallion_home: Path) -> dict[str, Any]:
 def strip_audit_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Business columns only: `_batch_id`, `_loaded_at`… record which run wrote a row, not what it says."""
     return [{key: value for key, value in row.items() if not key.startswith("_")} for row in rows]
+
+
+def snapshot(home: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every gold row in ClickHouse and in PostgreSQL (and the SCD2 users), business columns only."""
+    return {
+        "silver dim_users": strip_audit_columns(query("SELECT * FROM silver.dim_users FINAL ORDER BY user_name, valid_from", home)),
+        "clickhouse hourly": strip_audit_columns(query("SELECT * FROM gold.agg_events_hourly FINAL ORDER BY event_date, event_hour, category, source", home)),
+        "clickhouse daily": strip_audit_columns(query("SELECT * FROM gold.rpt_daily_summary FINAL ORDER BY event_date", home)),
+        "postgres hourly": strip_audit_columns(query("SELECT * FROM medallion_etl.agg_events_hourly ORDER BY event_date, event_hour, category, source", home, "postgres")),
+        "postgres daily": strip_audit_columns(query("SELECT * FROM medallion_etl.rpt_daily_summary ORDER BY event_date", home, "postgres")),
+    }
+
+
+def read_json_lines(path: Path) -> list[dict[str, Any]]:
+    """The events a file transport appended, one JSON object a line (none when the file was never written)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def free_port() -> int:

@@ -6,19 +6,13 @@ import concurrent.futures
 import json
 import subprocess
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness import EXPECTED_UPSTREAM, Airflow, DagRun, medallion_cli, pipeline_run, query, strip_audit_columns, tail
-
-# The manual data interval of logical date 11:00 under @hourly is the hour before: [10:00, 11:00).
-LOGICAL_DATE = "2026-11-23T11:00:00+00:00"
-WINDOW_START = "2026-11-23 10:00:00"
-WINDOW_END = "2026-11-23 11:00:00"
+from conftest import Deployment
+from harness import EXPECTED_UPSTREAM, RERUN_LOGICAL_DATE, WINDOW_END, WINDOW_START, DagRun, medallion_cli, pipeline_run, query, read_json_lines, snapshot, tail
 
 COUNTS = (
     "bronze_rows",
@@ -32,42 +26,7 @@ COUNTS = (
     "gold_daily_rows",
 )
 
-
-@dataclass
-class Deployment:
-    airflow: Airflow
-    medallion_home: Path
-    lake: Path
-    env: dict[str, str]
-
-
-def snapshot(home: Path) -> dict[str, list[dict[str, Any]]]:
-    """Every gold row in ClickHouse and in PostgreSQL (and the SCD2 users), business columns only."""
-    return {
-        "silver dim_users": strip_audit_columns(query("SELECT * FROM silver.dim_users FINAL ORDER BY user_name, valid_from", home)),
-        "clickhouse hourly": strip_audit_columns(query("SELECT * FROM gold.agg_events_hourly FINAL ORDER BY event_date, event_hour, category, source", home)),
-        "clickhouse daily": strip_audit_columns(query("SELECT * FROM gold.rpt_daily_summary FINAL ORDER BY event_date", home)),
-        "postgres hourly": strip_audit_columns(query("SELECT * FROM medallion_etl.agg_events_hourly ORDER BY event_date, event_hour, category, source", home, "postgres")),
-        "postgres daily": strip_audit_columns(query("SELECT * FROM medallion_etl.rpt_daily_summary ORDER BY event_date", home, "postgres")),
-    }
-
-
-@pytest.fixture(scope="module")
-def deployment(airflow: Airflow, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
-    home = tmp_path_factory.mktemp("medallion-home")
-    lake = tmp_path_factory.mktemp("lake-from-variable")
-    # The lake location comes from an Airflow Variable (as env var: the same lookup as the metadata DB).
-    env = airflow.environment(home, AIRFLOW_VAR_MEDALLION_LAKE_URL=str(lake))
-    return Deployment(airflow=airflow, medallion_home=home, lake=lake, env=env)
-
-
-@pytest.fixture(scope="module")
-def first_run(deployment: Deployment) -> tuple[DagRun, dict[str, list[dict[str, Any]]]]:
-    run = deployment.airflow.dags_test(LOGICAL_DATE, deployment.env)
-    assert run.state == "success", f"DAG run {run.run_id} is {run.state}:\n{tail(run.output, 150)}"
-    assert run.returncode == 0
-    return run, snapshot(deployment.medallion_home)
-
+# The first run (`first_run`, `deployment`) is in conftest.py: test_openlineage.py reads its events.
 
 HOLD_SECONDS = 12
 
@@ -80,11 +39,13 @@ def log_time(output: str, marker: str) -> datetime:
 
 @pytest.fixture(scope="module")
 def parallel_gold(deployment: Deployment, first_run: tuple[DagRun, Any]) -> dict[str, Any]:
-    """The two gold tasks (parallel in the DAG) started together while another process holds the embedded engines."""
+    """The two gold tasks started together (`airflow tasks test` takes no pool slot) while another process, a
+    `medallion query` from a shell, holds the embedded engines: the home lock keeps them out until it lets go.
+    Under the scheduler the `medallion_home` pool already runs them one at a time."""
     run, _ = first_run
     holder = subprocess.Popen(
         [*medallion_cli(), "query", f"SELECT sum(sleepEachRow(1)) AS slept FROM numbers({HOLD_SECONDS}) SETTINGS function_sleep_max_microseconds_per_block = 60000000"],
-        env={**deployment.env, "MEDALLION_HOME": str(deployment.medallion_home)},
+        env={**deployment.env_without_openlineage, "MEDALLION_HOME": str(deployment.medallion_home)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -93,7 +54,7 @@ def parallel_gold(deployment: Deployment, first_run: tuple[DagRun, Any]) -> dict
     time.sleep(2)  # the holder has the directory before the tasks start
     tasks = ["aggregate_gold_hourly", "aggregate_gold_daily"]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        done = dict(zip(tasks, pool.map(lambda task: deployment.airflow.run("tasks", "test", "medallion_etl", task, run.run_id, env=deployment.env, check=False), tasks)))
+        done = dict(zip(tasks, pool.map(lambda task: deployment.airflow.run("tasks", "test", "medallion_etl", task, run.run_id, env=deployment.env_without_openlineage, check=False), tasks)))
     holder.communicate(timeout=120)
     assert holder.returncode == 0
     return {"run": run, "held_since": held_since, "done": done}
@@ -101,8 +62,9 @@ def parallel_gold(deployment: Deployment, first_run: tuple[DagRun, Any]) -> dict
 
 @pytest.fixture(scope="module")
 def rerun(deployment: Deployment, first_run: tuple[DagRun, Any], parallel_gold: dict[str, Any]) -> tuple[DagRun, dict[str, list[dict[str, Any]]]]:
-    """The same interval again, as a whole second DAG run (after the two gold tasks were rerun together)."""
-    second = deployment.airflow.dags_test(LOGICAL_DATE, deployment.env)
+    """The same interval again, as a whole second DAG run (after the two gold tasks were rerun together), with
+    OpenLineage off: the DAG runs the same without it, and the first run's events stay the only ones."""
+    second = deployment.airflow.dags_test(RERUN_LOGICAL_DATE, deployment.env_without_openlineage)
     assert second.state == "success", f"DAG run {second.run_id} is {second.state}:\n{tail(second.output, 150)}"
     return second, snapshot(deployment.medallion_home)
 
@@ -181,7 +143,7 @@ def test_lake_location_comes_from_the_airflow_variable(deployment: Deployment, f
     assert not (deployment.medallion_home / "lake").exists(), "the default lake was used instead of the Variable's"
 
 
-def test_parallel_tasks_wait_for_the_embedded_engines_instead_of_failing(parallel_gold: dict[str, Any]) -> None:
+def test_tasks_wait_for_another_process_holding_the_embedded_engines_instead_of_failing(parallel_gold: dict[str, Any]) -> None:
     run = parallel_gold["run"]
     for task, done in parallel_gold["done"].items():
         output = done.stdout + done.stderr
@@ -204,3 +166,39 @@ def test_rerunning_the_interval_leaves_gold_unchanged(deployment: Deployment, fi
     assert again["silver_new_rows"] == 0
     assert again["already_in_silver_rows"] >= first["silver_new_rows"] > 0
     assert deployment.airflow.task_states(second.run_id) == {task: "success" for task in EXPECTED_UPSTREAM}
+
+
+def test_the_rerun_without_openlineage_renders_no_parent_and_emits_nothing(deployment: Deployment, rerun: tuple[DagRun, Any]) -> None:
+    """The provider disabled registers no macros: the parent ids render empty (Medallion reads that as unset)."""
+    second, _ = rerun
+    [rendered] = deployment.airflow.sql(
+        "SELECT rendered_fields FROM rendered_task_instance_fields WHERE run_id = ? AND task_id = 'load_bronze'", second.run_id
+    )
+    env = json.loads(rendered["rendered_fields"])["env"]
+    assert (env["OPENLINEAGE_PARENT_ID"], env["OPENLINEAGE_ROOT_PARENT_ID"]) == ("", "")
+    # Only the first run's events: one START and one terminal event per task and producer.
+    for path in (deployment.airflow_events, deployment.medallion_events):
+        load_bronze = [event for event in read_json_lines(path) if event["job"]["name"] == "medallion_etl.load_bronze"]
+        assert [event["eventType"] for event in load_bronze] == ["START", "COMPLETE"], path
+
+
+def test_the_tasks_update_the_assets_they_write(deployment: Deployment, first_run: tuple[DagRun, Any]) -> None:
+    """Airflow records an event for each outlet of a task that succeeded: the gold tables, the lake, PostgreSQL
+    (the gold tasks' outlets twice when `parallel_gold` has run them again under the same run id)."""
+    run, _ = first_run
+    rows = deployment.airflow.sql(
+        "SELECT asset.uri AS uri, asset_event.source_task_id AS task FROM asset_event JOIN asset ON asset.id = asset_event.asset_id"
+        " WHERE asset_event.source_run_id = ? ORDER BY asset.uri",
+        run.run_id,
+    )
+    lake = f"file://{deployment.lake}"
+    assert {(row["task"], row["uri"]) for row in rows} == {
+        ("snapshot_gold_history", "clickhouse://localhost/gold.agg_events_hourly_history"),
+        ("snapshot_gold_history", "clickhouse://localhost/gold.rpt_daily_summary_history"),
+        ("aggregate_gold_hourly", "clickhouse://localhost/gold.agg_events_hourly"),
+        ("aggregate_gold_daily", "clickhouse://localhost/gold.rpt_daily_summary"),
+        ("export_gold_to_s3", f"{lake}/agg_events_hourly"),
+        ("export_gold_to_s3", f"{lake}/rpt_daily_summary"),
+        ("load_aurora", "postgres://localhost/postgres/medallion_etl/agg_events_hourly"),
+        ("load_aurora", "postgres://localhost/postgres/medallion_etl/rpt_daily_summary"),
+    }

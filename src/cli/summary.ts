@@ -4,7 +4,11 @@ import * as gold from '../layers/gold/repository.js';
 import * as silver from '../layers/silver/repository.js';
 import type { RunOutcome } from '../pipeline/runner.js';
 import { sumByWindow } from '../quality/checks.js';
+import { LosslessNumber } from 'lossless-json';
 import { formatDuration, formatTable } from './format.js';
+
+/** Money as gold holds it, Decimal(18, 2): two decimals, so a sum in JavaScript shows no float residue (…0.52000000002). */
+const cents = (value: number) => new LosslessNumber(value.toFixed(2));
 
 /** What `npm start` prints after its runs: timings, counts, quarantine, KPIs and validation. */
 export async function printSummary(engines: Engines, outcomes: readonly RunOutcome[], out: (text: string) => void): Promise<void> {
@@ -35,11 +39,12 @@ export async function printSummary(engines: Engines, outcomes: readonly RunOutco
   const touched = { hours: windows, dates: [...new Set(windows.map((hour) => hour.slice(0, 10)))] };
   const params = { ...touched, params: { touched_hours: touched.hours, touched_dates: touched.dates } };
   out('\nDaily executive KPIs (gold.rpt_daily_summary)');
-  out(formatTable(await gold.readDaily(clickhouse, params), ['event_date', 'total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']));
+  const daily = (await gold.readDaily(clickhouse, params)).map((row) => ({ ...row, total_revenue: cents(row.total_revenue) }));
+  out(formatTable(daily, ['event_date', 'total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']));
 
   out('\nHourly operational KPIs of the windows run (gold.agg_events_hourly, summed over category and source)');
   const hourly = sumByWindow(await gold.readHourly(clickhouse, params), gold.hourOf, ['event_count', 'revenue_events', 'total_value']);
-  out(formatTable([...hourly].map(([hour, { event_count, revenue_events, total_value }]) => ({ hour, event_count, revenue_events, total_value }))));
+  out(formatTable([...hourly].map(([hour, { event_count, revenue_events, total_value }]) => ({ hour, event_count, revenue_events, total_value: cents(total_value ?? 0) }))));
 
   out('\nValidation (latest round per run)');
   out(formatTable(await catalog.validationSummary(clickhouse, runIds)));

@@ -1,9 +1,12 @@
 import os from 'node:os';
-import { createClient, type ClickHouseClient, type ErrorLogParams, type Logger, type WarnLogParams } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ErrorLogParams, type Logger, type WarnLogParams } from '@clickhouse/client';
+import { parse } from 'lossless-json';
 import type { Config } from '../config.js';
 import { displayUrl, maskSecrets } from '../secrets.js';
 import { renderDeployment, type Deployment } from '../sql.js';
 import { whenUnreachable } from './errors.js';
+import { importOptional } from './optional.js';
+import type { ResultColumn, ResultSet } from './result-set.js';
 
 export type QueryParams = Record<string, unknown>;
 
@@ -17,6 +20,10 @@ export interface Warehouse {
   command(sql: string, params?: QueryParams): Promise<void>;
   /** Runs a query and returns its rows as objects (64-bit integers as numbers). */
   rows<T>(sql: string, params?: QueryParams): Promise<T[]>;
+  /** Runs a query and returns its columns and exact values (see ResultSet): what a person asked for. */
+  resultSet(sql: string, params?: QueryParams): Promise<ResultSet>;
+  /** Runs a statement that carries its own FORMAT clause and returns its output as ClickHouse wrote it. */
+  formatted(sql: string): Promise<Buffer>;
   /** Runs a query and returns its raw output in the given format, e.g. Parquet bytes. */
   bytes(sql: string, format: 'Parquet' | 'TabSeparated' | 'CSVWithNames' | 'PrettyCompactNoEscapes', params?: QueryParams): Promise<Buffer>;
   /** Inserts JS rows (small sets only: catalog and dimension rows; events never pass through JS). */
@@ -35,9 +42,25 @@ const settings = {
   prefer_column_name_to_alias: 1,
 } as const;
 
+/** Numbers exactly as ClickHouse writes them (for {@link Warehouse.resultSet}): unquoted, decimals with their scale. */
+const exactOutput = {
+  output_format_json_quote_64bit_integers: 0,
+  output_format_json_quote_decimals: 0,
+  output_format_decimal_trailing_zeros: 1,
+} as const;
+
+/** Column types whose values are numbers. */
+const NUMERIC_TYPE = /^(U?Int\d+|Float\d+|BFloat16|Decimal)/;
+
+function resultColumn(meta: { name: string; type: string }): ResultColumn {
+  const bare = meta.type.replace(/^(Nullable|LowCardinality)\(/, '').replace(/^(Nullable|LowCardinality)\(/, '');
+  return { name: meta.name, type: meta.type, numeric: NUMERIC_TYPE.test(bare) };
+}
+
 /**
  * The client's own warnings and errors, one line each on stderr through maskSecrets (its default logger
- * prints whole request descriptions to the console, unredacted). Errors reach the pipeline anyway, named.
+ * prints whole request descriptions to the console, unredacted). Only with --verbose: otherwise the client
+ * logs nothing, and what fails reaches the pipeline or the CLI as one error that names the server.
  */
 class MaskedLogger implements Logger {
   trace() {}
@@ -51,7 +74,14 @@ class MaskedLogger implements Logger {
   }
 }
 
-export async function openClickHouse(target: Config['clickhouse']): Promise<Warehouse> {
+export interface ClickHouseOptions {
+  /** What an "unreachable" message advises doing once the server is back (default: rerun the window). */
+  advice?: string;
+  /** Let the client log its warnings and errors (masked) on stderr. */
+  verbose?: boolean;
+}
+
+export async function openClickHouse(target: Config['clickhouse'], options: ClickHouseOptions = {}): Promise<Warehouse> {
   let client: ClickHouseClient;
   // Every statement is rendered for the deployment: DDL runs ON CLUSTER with replicated engines when a
   // cluster is configured, and as written on one node (see renderDeployment).
@@ -64,7 +94,7 @@ export async function openClickHouse(target: Config['clickhouse']): Promise<Ware
     try {
       return await work();
     } catch (error) {
-      throw target.mode === 'server' ? whenUnreachable(name, action, error) : error;
+      throw target.mode === 'server' ? whenUnreachable(name, action, error, options.advice) : error;
     }
   };
   // Bounded memory: past half of the budget, aggregations and sorts spill to disk instead of failing.
@@ -72,16 +102,21 @@ export async function openClickHouse(target: Config['clickhouse']): Promise<Ware
     ? { max_memory_usage: String(target.memoryMb * 2 ** 20), max_bytes_before_external_group_by: String(target.memoryMb * 2 ** 19), max_bytes_before_external_sort: String(target.memoryMb * 2 ** 19) }
     : {};
   if (target.mode === 'server') {
-    client = createClient({ url: target.url, clickhouse_settings: { ...settings, ...memory }, request_timeout: 600_000, log: { LoggerClass: MaskedLogger } });
+    const log = { LoggerClass: MaskedLogger, level: options.verbose ? ClickHouseLogLevel.WARN : ClickHouseLogLevel.OFF };
+    client = createClient({ url: target.url, clickhouse_settings: { ...settings, ...memory }, request_timeout: 600_000, log });
   } else {
-    // Loaded only in embedded mode, so a server deployment does not need chDB's native library.
-    const { createChdbConnection } = await import('chdb/connection');
+    // Loaded only in embedded mode (an optional dependency), so a server deployment does not need chDB's native library.
+    const { createChdbConnection } = await importOptional<{ createChdbConnection(options: { path: string }): unknown }>('chdb/connection', {
+      what: 'chDB (embedded ClickHouse)',
+      packageName: 'chdb',
+      serverVariable: 'MEDALLION_CLICKHOUSE_URL',
+    });
     // chDB implements @clickhouse/client-common's Connection; the client bundles its own copy of those
     // types, structurally the same but nominally distinct, hence the cast.
     const connection = createChdbConnection({ path: target.path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
     // INSERT … SELECT writes with one thread unless told: on this process's machine, every core (the silver
     // insert of a 10 M-event batch takes half the time on 2). A server's profile decides for itself.
-    client = createClient({ connection, clickhouse_settings: { ...settings, ...memory, max_insert_threads: String(os.availableParallelism()) } });
+    client = createClient({ connection, clickhouse_settings: { ...settings, ...memory, max_insert_threads: String(os.availableParallelism()) }, log: { level: ClickHouseLogLevel.OFF } });
   }
   return {
     async command(sql, params) {
@@ -91,6 +126,22 @@ export async function openClickHouse(target: Config['clickhouse']): Promise<Ware
       return attempt('running a query', async () => {
         const result = await client.query({ query: render(sql), format: 'JSONEachRow', query_params: params });
         return result.json<T>();
+      });
+    },
+    async resultSet(sql, params) {
+      return attempt('running a query', async () => {
+        const result = await client.query({ query: render(sql), format: 'JSONCompact', query_params: params, clickhouse_settings: exactOutput });
+        // lossless-json keeps every number's digits (JSON.parse would round a UInt64 past 2^53).
+        const { meta, data } = parse(await result.text()) as { meta: { name: string; type: string }[]; data: unknown[][] };
+        return { columns: meta.map(resultColumn), rows: data };
+      });
+    },
+    async formatted(sql) {
+      return attempt('running a query', async () => {
+        const result = await client.exec({ query: render(sql), clickhouse_settings: exactOutput });
+        const chunks: Buffer[] = [];
+        for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+        return Buffer.concat(chunks);
       });
     },
     async bytes(sql, format, params) {

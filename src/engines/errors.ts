@@ -40,17 +40,21 @@ export function connectionProblem(error: unknown): string | undefined {
   return visit(error);
 }
 
+/** What an unreachable target's message advises by default: the pipeline's runs are what meets one. */
+export const RERUN_THE_WINDOW = 'then rerun the window';
+
 /**
  * Says which target failed and how, keeping the original as `cause` (and its `code`, so callers can still
  * match SQLSTATEs). The message passes through maskSecrets: no secret of the configuration, in any form, and
- * no URL with a password is printed.
+ * no URL with a password is printed. `advice` ends the sentence for an unreachable target: what to do once it
+ * is back (a pipeline run: rerun the window; an ad hoc query: try again).
  */
-export function targetError(target: string, action: string, error: unknown): Error {
+export function targetError(target: string, action: string, error: unknown, advice: string = RERUN_THE_WINDOW): Error {
   const original = error as ErrorLike;
   const problem = connectionProblem(error);
   const detail = original?.message || original?.code || original?.name || String(error);
   const message = problem
-    ? `${target} is unreachable while ${action} (${problem}); check that it is running and reachable, then rerun the window`
+    ? `${target} is unreachable while ${action} (${problem}); check that it is running and reachable, ${advice}`
     : `${target} failed while ${action}: ${detail}`;
   const wrapped = new Error(maskSecrets(message), { cause: error }) as Error & { code?: string };
   if (original?.code) wrapped.code = original.code;
@@ -58,6 +62,6 @@ export function targetError(target: string, action: string, error: unknown): Err
 }
 
 /** Rethrows `error` as a {@link targetError} when the target is unreachable; other errors pass unchanged. */
-export function whenUnreachable(target: string, action: string, error: unknown): unknown {
-  return connectionProblem(error) ? targetError(target, action, error) : error;
+export function whenUnreachable(target: string, action: string, error: unknown, advice?: string): unknown {
+  return connectionProblem(error) ? targetError(target, action, error, advice) : error;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { waitForLock } from './wait.js';
+import { waitForLock, type WaitListener } from './wait.js';
 
 /**
  * chDB and PGlite each hold their data directory for the whole process, and two processes opening one
@@ -36,6 +36,7 @@ type Generation = { state: 'held'; holder: Holder } | { state: 'free'; releasedB
 export interface HomeLockOptions {
   timeoutMs: number;
   log(line: string): void;
+  onWait?: WaitListener;
 }
 
 export async function lockHome(home: string, options: HomeLockOptions): Promise<() => Promise<void>> {
@@ -55,6 +56,7 @@ export async function lockHome(home: string, options: HomeLockOptions): Promise<
     what: `MEDALLION_HOME ${home}`,
     timeoutMs: options.timeoutMs,
     log: options.log,
+    ...(options.onWait ? { onWait: options.onWait } : {}),
     advice: 'Wait for it to finish, or point MEDALLION_HOME elsewhere.',
     attempt: async () => {
       for (;;) {

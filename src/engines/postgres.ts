@@ -4,10 +4,17 @@ import type { Config, PostgresTls } from '../config.js';
 import { displayUrl } from '../secrets.js';
 import { sqlFile } from '../sql.js';
 import { whenUnreachable } from './errors.js';
+import { importOptional } from './optional.js';
+import { exactNumber, type ResultSet } from './result-set.js';
 
 /** The narrow seam to PostgreSQL: PGlite in this process or a server, the same SQL for both. */
 export interface Postgres {
   query<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Runs one statement and returns its columns and exact values (see ResultSet): bigint and numeric as
+   * their digits, dates and timestamps as PostgreSQL prints them. What a person asked for.
+   */
+  resultSet(sql: string): Promise<ResultSet>;
   /** Runs `work` inside one transaction: committed when it resolves, rolled back when it throws. */
   transaction<R>(work: (tx: Pick<Postgres, 'query'>) => Promise<R>): Promise<R>;
   /**
@@ -51,8 +58,53 @@ function advisoryLocks(query: Postgres['query'], close: () => Promise<void>): Ad
   };
 }
 
-export async function openPostgres(target: Config['postgres']): Promise<Postgres> {
-  return target.mode === 'server' ? openServer(target.url, target.tls) : openEmbedded(target.path);
+export interface PostgresOptions {
+  /** What an "unreachable" message advises doing once the server is back (default: rerun the window). */
+  advice?: string;
+}
+
+export async function openPostgres(target: Config['postgres'], options: PostgresOptions = {}): Promise<Postgres> {
+  return target.mode === 'server' ? openServer(target.url, target.tls, options) : openEmbedded(target.path);
+}
+
+/** Type oids (pg_type) of numbers, and of dates and times, which a result set keeps as PostgreSQL's text. */
+const NUMERIC_TYPES = new Set([20, 21, 23, 26, 700, 701, 1700]);
+const TEXT_KEPT_TYPES = [1082, 1083, 1114, 1184, 1266];
+
+/** Per-query parsers for a result set: numbers exact, dates and times as printed; every other type as usual. */
+const exactParsers: Record<number, (value: string) => unknown> = Object.fromEntries([
+  ...[...NUMERIC_TYPES].map((oid) => [oid, exactNumber]),
+  ...TEXT_KEPT_TYPES.map((oid) => [oid, (value: string) => value]),
+]);
+
+function toResultSet(fields: readonly { name: string; dataTypeID: number }[], rows: readonly unknown[][], typeName: (oid: number) => string): ResultSet {
+  return {
+    columns: fields.map((field) => ({ name: field.name, type: typeName(field.dataTypeID), numeric: NUMERIC_TYPES.has(field.dataTypeID) })),
+    rows,
+  };
+}
+
+/** PostgreSQL's names of the common types, for the column list (others show their oid). */
+const TYPE_NAMES: Record<number, string> = {
+  16: 'bool', 20: 'int8', 21: 'int2', 23: 'int4', 25: 'text', 26: 'oid', 114: 'json', 700: 'float4', 701: 'float8', 1043: 'varchar',
+  1082: 'date', 1083: 'time', 1114: 'timestamp', 1184: 'timestamptz', 1266: 'timetz', 1700: 'numeric', 2950: 'uuid', 3802: 'jsonb',
+};
+const typeName = (oid: number) => TYPE_NAMES[oid] ?? `oid ${oid}`;
+
+/** What this module uses of PGlite, an optional dependency imported by name (so the build does not need it). */
+interface PGliteResults<T> {
+  rows: T[];
+  fields: { name: string; dataTypeID: number }[];
+}
+interface PGliteQueries {
+  query<T>(sql: string, params?: unknown[], options?: { rowMode?: 'array' | 'object'; parsers?: Record<number, (value: string) => unknown> }): Promise<PGliteResults<T>>;
+}
+interface PGliteDatabase extends PGliteQueries {
+  transaction<R>(work: (tx: PGliteQueries) => Promise<R>): Promise<R>;
+  close(): Promise<void>;
+}
+interface PGliteModule {
+  PGlite: { create(options: { dataDir: string }): Promise<PGliteDatabase> };
 }
 
 /**
@@ -76,12 +128,20 @@ export function tlsOptions(tls: PostgresTls): false | ConnectionOptions {
 }
 
 async function openEmbedded(dataDir: string): Promise<Postgres> {
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite } = await importOptional<PGliteModule>('@electric-sql/pglite', {
+    what: 'PGlite (embedded PostgreSQL)',
+    packageName: '@electric-sql/pglite',
+    serverVariable: 'MEDALLION_POSTGRES_URL',
+  });
   const db = await PGlite.create({ dataDir });
   const query = async <T>(sql: string, params: readonly unknown[] = []) =>
     (await db.query<T>(sql, params as unknown[])).rows;
   return {
     query,
+    async resultSet(sql) {
+      const result = await db.query<unknown[]>(sql, [], { rowMode: 'array', parsers: exactParsers });
+      return toResultSet(result.fields, result.rows, typeName);
+    },
     transaction: (work) => db.transaction((tx) => work({ query: async <T>(sql: string, params: readonly unknown[] = []) => (await tx.query<T>(sql, params as unknown[])).rows })),
     // PGlite has one session, this process's: its locks keep out nobody else (the home lock does that).
     lockSession: async () => advisoryLocks(query, async () => undefined),
@@ -89,7 +149,7 @@ async function openEmbedded(dataDir: string): Promise<Postgres> {
   };
 }
 
-async function openServer(url: string, tls: PostgresTls | undefined): Promise<Postgres> {
+async function openServer(url: string, tls: PostgresTls | undefined, options: PostgresOptions): Promise<Postgres> {
   const { default: pg } = await import('pg');
   // DATE stays a 'YYYY-MM-DD' string and BIGINT a number, as PGlite returns them.
   pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
@@ -111,13 +171,21 @@ async function openServer(url: string, tls: PostgresTls | undefined): Promise<Po
     try {
       return await work();
     } catch (error) {
-      throw whenUnreachable(server, action, error);
+      throw whenUnreachable(server, action, error, options.advice);
     }
   };
   const query = <T>(sql: string, params: readonly unknown[] = []) =>
     attempt('running a query', async () => (await pool.query(sql, params as unknown[])).rows as T[]);
+  // A result set's numbers exact and dates as printed (this query only: the pipeline's parsers stay as above).
+  const exactTypes = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => exactParsers[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser };
   return {
     query,
+    async resultSet(sql) {
+      // The extended protocol, as PGlite's: one statement only (the simple protocol would run several and answer the last).
+      const config = { text: sql, rowMode: 'array' as const, types: exactTypes, queryMode: 'extended' };
+      const result = await attempt('running a query', () => pool.query<unknown[]>(config));
+      return toResultSet(result.fields, result.rows, typeName);
+    },
     async transaction(work) {
       const connection = await attempt('connecting', () => pool.connect());
       let broken: Error | undefined;

@@ -15,6 +15,8 @@ export interface WaitOptions<T> {
   log(line: string): void;
   /** What the user can do when the wait times out. */
   advice: string;
+  /** Told when a wait starts (someone else holds it) and when it ends, either way: a terminal shows it live. */
+  onWait?: WaitListener;
   pollMs?: number;
 }
 
@@ -27,30 +29,38 @@ export class LockTimeoutError extends Error {
   }
 }
 
+/** Hears that a wait for `what` began (true) or ended (false). */
+export type WaitListener = (waiting: boolean, what: string) => void;
+
 export async function waitForLock<T>(options: WaitOptions<T>): Promise<T> {
   const started = performance.now();
   let reportedAt: number | undefined;
-  for (;;) {
-    const result = await options.attempt();
-    const waited = performance.now() - started;
-    if ('acquired' in result) {
-      if (reportedAt !== undefined) options.log(`${options.what}: acquired after waiting ${seconds(waited)}`);
-      return result.acquired;
+  try {
+    for (;;) {
+      const result = await options.attempt();
+      const waited = performance.now() - started;
+      if ('acquired' in result) {
+        if (reportedAt !== undefined) options.log(`${options.what}: acquired after waiting ${seconds(waited)}`);
+        return result.acquired;
+      }
+      if (waited >= options.timeoutMs) {
+        throw new LockTimeoutError(
+          `${options.what} is held by ${result.heldBy}; waited ${options.timeoutMs} ms (MEDALLION_LOCK_TIMEOUT_MS). ${options.advice}`,
+        );
+      }
+      if (reportedAt === undefined) {
+        options.log(`${options.what} is held by ${result.heldBy}; waiting up to ${seconds(options.timeoutMs)} (MEDALLION_LOCK_TIMEOUT_MS)`);
+        reportedAt = waited;
+        options.onWait?.(true, options.what);
+      } else if (waited - reportedAt >= REPORT_EVERY_MS) {
+        options.log(`${options.what} is still held by ${result.heldBy} (waited ${seconds(waited)})`);
+        reportedAt = waited;
+      }
+      const pause = Math.min(options.pollMs ?? 100, Math.max(0, options.timeoutMs - waited));
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
-    if (waited >= options.timeoutMs) {
-      throw new LockTimeoutError(
-        `${options.what} is held by ${result.heldBy}; waited ${options.timeoutMs} ms (MEDALLION_LOCK_TIMEOUT_MS). ${options.advice}`,
-      );
-    }
-    if (reportedAt === undefined) {
-      options.log(`${options.what} is held by ${result.heldBy}; waiting up to ${seconds(options.timeoutMs)} (MEDALLION_LOCK_TIMEOUT_MS)`);
-      reportedAt = waited;
-    } else if (waited - reportedAt >= REPORT_EVERY_MS) {
-      options.log(`${options.what} is still held by ${result.heldBy} (waited ${seconds(waited)})`);
-      reportedAt = waited;
-    }
-    const pause = Math.min(options.pollMs ?? 100, Math.max(0, options.timeoutMs - waited));
-    await new Promise((resolve) => setTimeout(resolve, pause));
+  } finally {
+    if (reportedAt !== undefined) options.onWait?.(false, options.what);
   }
 }
 

@@ -1,12 +1,13 @@
 import os from 'node:os';
 import type { AdvisoryKey, Postgres } from './postgres.js';
-import { waitForLock } from './wait.js';
+import { waitForLock, type WaitListener } from './wait.js';
 
 export interface WindowClaimOptions {
   /** The PostgreSQL schema of the deployment: pipelines delivering to different schemas never wait for each other. */
   schema: string;
   timeoutMs: number;
   log(line: string): void;
+  onWait?: WaitListener;
 }
 
 /**
@@ -32,6 +33,7 @@ export async function claimWindow(postgres: Postgres, windowStart: Date, options
       what,
       timeoutMs: options.timeoutMs,
       log: options.log,
+      ...(options.onWait ? { onWait: options.onWait } : {}),
       pollMs: 250,
       advice: 'Another run is working on this window: let it finish, then rerun the window if needed.',
       attempt: async () => ((await session.tryLock(key)) ? { acquired: true } : { heldBy: (await session.holder(key)) ?? 'another session, which has just let it go' }),

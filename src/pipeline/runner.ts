@@ -5,6 +5,7 @@ import { faultPoint } from '../faults.js';
 import type { TaskId } from '../task-ids.js';
 import { toBatch } from '../layers/batch.js';
 import * as catalog from '../layers/catalog/repository.js';
+import { startAttemptEvents, startWindowEvents } from '../openlineage/index.js';
 import { defaultRunId, type RunContext, type TaskResult } from './context.js';
 import { downstreamOf, PIPELINE, type TaskDefinition } from './graph.js';
 
@@ -46,6 +47,8 @@ export interface RunOptions {
 /** Runs one task once: the unit Airflow schedules, and the embedded runner retries. */
 export async function runTaskAttempt(task: TaskDefinition, ctx: RunContext, attempt: number, onEvent?: RunOptions['onEvent']): Promise<TaskResult> {
   await onEvent?.({ type: 'task-start', runId: ctx.runId, task: task.id, attempt });
+  // OpenLineage's START before the attempt, COMPLETE or FAIL after it (nothing when it is off); never fails the task.
+  const lineage = await startAttemptEvents(task, ctx, new Date());
   const startedAt = new Date();
   const started = performance.now();
   let outcome: { result?: TaskResult; error?: Error };
@@ -61,6 +64,7 @@ export async function runTaskAttempt(task: TaskDefinition, ctx: RunContext, atte
   const durationMs = performance.now() - started;
   const message = outcome.error ? maskSecrets(outcome.error.message) : undefined;
   await recordAttempt(ctx, task.id, attempt, startedAt, durationMs, outcome.result, message);
+  await lineage?.end({ ...(outcome.result ? { result: outcome.result } : {}), ...(message !== undefined ? { error: message } : {}) });
   await onEvent?.({ type: 'task-end', runId: ctx.runId, task: task.id, attempt, status: outcome.error ? 'failed' : 'success', durationMs, summary: outcome.result?.summary, error: message });
   if (outcome.error) throw outcome.error;
   return outcome.result!;
@@ -129,6 +133,8 @@ const OPEN_POSTGRES_DURING: TaskId = 'update_dim_users';
 async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
   const ctx = createContext(options);
   const started = performance.now();
+  // The window's run of job medallion_etl: the parent every task attempt's OpenLineage run names.
+  const lineage = startWindowEvents(ctx);
   const outcomes = new Map<string, TaskOutcome>();
   const running = new Map<string, Promise<void>>();
   let failure: { task: TaskId; error: string } | undefined;
@@ -177,6 +183,7 @@ async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
     }
     await markFailed(ctx, failure.task, failure.error);
   }
+  lineage?.end(failure);
   return {
     runId: ctx.runId,
     windowStart: ctx.batch.windowStart,
@@ -189,9 +196,9 @@ async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
 
 /**
  * What an orchestrator's failure callback asks for (`medallion fail-run`): the run is marked failed with
- * the error the failed attempt recorded. A run that succeeded is never turned into a failure.
+ * the error the failed attempt recorded, which it returns. A run that succeeded is never turned into a failure.
  */
-export async function failRunOnRequest(ctx: RunContext, task: TaskId, fallbackError: string): Promise<void> {
+export async function failRunOnRequest(ctx: RunContext, task: TaskId, fallbackError: string): Promise<string> {
   const clickhouse = await ctx.engines.clickhouse();
   const current = (await catalog.runStatuses(clickhouse, [ctx.runId])).get(ctx.runId);
   if (current?.status === 'success') {
@@ -200,6 +207,7 @@ export async function failRunOnRequest(ctx: RunContext, task: TaskId, fallbackEr
   // The orchestrator's callback does not see the exception; the failed attempt recorded it in benchmark_log.
   const recorded = await catalog.lastTaskError(clickhouse, ctx.runId, task).catch(() => undefined);
   await markFailed(ctx, task, recorded ?? fallbackError);
+  return recorded ?? fallbackError;
 }
 
 export async function markFailed(ctx: RunContext, task: string, error: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Warehouse } from '../../engines/index.js';
+import type { ResultSet, Warehouse } from '../../engines/index.js';
 import { maskSecrets } from '../../secrets.js';
 import { runScript, sqlFile } from '../../sql.js';
 import type { PostgresColumn, PostgresTable } from '../delivery/repository.js';
@@ -92,6 +92,15 @@ const noCounts = (): RunCounts => Object.fromEntries(RUN_COUNTS.map((name) => [n
 
 export async function readRuns(clickhouse: Warehouse, options: { runId?: string; limit?: number } = {}): Promise<RunRow[]> {
   return clickhouse.rows<RunRow>(sqlFile(import.meta.url, 'read_runs'), { run_id: options.runId ?? '', limit: options.limit ?? 20 });
+}
+
+/**
+ * The same runs for people (`medallion status`): every column with its type and exact values, or undefined
+ * while the catalog has no runs table (nothing ran yet).
+ */
+export async function runsResultSet(clickhouse: Warehouse, options: { runId?: string; limit?: number } = {}): Promise<ResultSet | undefined> {
+  if (!(await catalogHas(clickhouse, 'pipeline_runs'))) return undefined;
+  return clickhouse.resultSet(sqlFile(import.meta.url, 'read_runs'), { run_id: options.runId ?? '', limit: options.limit ?? 20 });
 }
 
 async function catalogHas(clickhouse: Warehouse, table: string): Promise<boolean> {
@@ -208,4 +217,24 @@ export interface ValidationSummary {
 /** The latest round of each check per run: how many comparisons, how many failed. */
 export function validationSummary(clickhouse: Warehouse, runIds: readonly string[]): Promise<ValidationSummary[]> {
   return clickhouse.rows<ValidationSummary>(sqlFile(import.meta.url, 'validation_summary'), { run_ids: runIds });
+}
+
+export interface RegisteredColumn {
+  target: 'clickhouse' | 'postgres';
+  database: string;
+  table_name: string;
+  column_name: string;
+  position: number;
+  data_type: string;
+  description: string;
+}
+
+/** Every column catalog.column_registry holds, in table order (a few hundred rows). */
+export function registeredColumns(clickhouse: Warehouse): Promise<RegisteredColumn[]> {
+  return clickhouse.rows<RegisteredColumn>(sqlFile(import.meta.url, 'registered_columns'));
+}
+
+/** The checks the run recorded in catalog.validation_log at or after `since` ('YYYY-MM-DD hh:mm:ss.sss', UTC). */
+export function validationsSince(clickhouse: Warehouse, runId: string, since: string): Promise<Omit<ValidationRow, 'run_id'>[]> {
+  return clickhouse.rows<Omit<ValidationRow, 'run_id'>>(sqlFile(import.meta.url, 'validations_since'), { run_id: runId, since });
 }

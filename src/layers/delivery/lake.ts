@@ -1,4 +1,4 @@
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import type { Lake, Warehouse } from '../../engines/index.js';
 import type { TouchedWindows } from '../bronze/repository.js';
 import * as gold from '../gold/repository.js';
@@ -56,7 +56,14 @@ const LEGACY_STAGING = /\/part-\d+\.parquet\.\d+\.tmp$/;
  * partition folders (untouched partitions are not listed: that would read the lake's whole history on
  * every run).
  */
-export async function exportToLake(clickhouse: Warehouse, lake: Lake, touched: TouchedWindows): Promise<{ files: number; bytes: number; swept: string[] }> {
+/** What an export wrote to one table of the lake: part files, their bytes, and their rows (from each file's Parquet footer). */
+export interface LakeTableWrite {
+  files: number;
+  bytes: number;
+  rows: number;
+}
+
+export async function exportToLake(clickhouse: Warehouse, lake: Lake, touched: TouchedWindows): Promise<{ files: number; bytes: number; swept: string[]; tables: Record<'agg_events_hourly' | 'rpt_daily_summary', LakeTableWrite> }> {
   const swept = await lake.sweepStaging();
   for (const { objects } of await listTouchedPartitions(lake, touched)) {
     for (const key of objects.filter((object) => LEGACY_STAGING.test(object))) {
@@ -69,12 +76,18 @@ export async function exportToLake(clickhouse: Warehouse, lake: Lake, touched: T
     ...touched.dates.map((date): [string, () => Promise<Buffer>] => [lakeKeys.daily(date), () => gold.dailyPartitionParquet(clickhouse, date)]),
   ];
   let bytes = 0;
+  const tables = { agg_events_hourly: { files: 0, bytes: 0, rows: 0 }, rpt_daily_summary: { files: 0, bytes: 0, rows: 0 } };
   for (const [key, render] of partitions) {
     const parquet = await render();
     await lake.write(key, parquet);
     bytes += parquet.length;
+    const table = tables[key.startsWith('agg_events_hourly/') ? 'agg_events_hourly' : 'rpt_daily_summary'];
+    table.files += 1;
+    table.bytes += parquet.length;
+    // The footer's row count: the file's metadata only, no data is decoded.
+    table.rows += Number(parquetMetadata(parquet).num_rows);
   }
-  return { files: partitions.length, bytes, swept };
+  return { files: partitions.length, bytes, swept, tables };
 }
 
 /** Reads a lake partition back with an independent Parquet reader. */

@@ -101,6 +101,12 @@ export async function insertNewEvents(clickhouse: Warehouse, batch: Batch, touch
   return timing;
 }
 
+/** The events silver holds for the batch (its new events): a few rows of the batch_hours projection, no scan. */
+export async function batchEventsInSilver(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<number> {
+  const [held] = await clickhouse.rows<{ rows: number }>(sqlFile(import.meta.url, 'batch_rows_in_silver'), { ...batch.params, ...touched.params });
+  return Number(held?.rows ?? 0);
+}
+
 const DAY_MS = 86_400_000;
 
 /**

@@ -411,9 +411,10 @@ constants:
       assert.equal(first.status, 'success', first.error);
 
       // A day later another file carries e-7 (of user_3) again at another time (another day and hour), with
-      // another category and value, twice (an exact repeated line), beside ten new events.
+      // another category and value and under another user, user_9, whose only event it is; twice (an exact
+      // repeated line), beside ten new events.
       const secondDay = Array.from({ length: 10 }, (_, i) => order(`f-${i}`, `2026-11-21 10:${String(i * 5).padStart(2, '0')}:00`, 'view', 5 + i));
-      const redelivery = order('e-7', '2026-11-21 09:30:00', 'purchase', 99.5, 'user_3');
+      const redelivery = order('e-7', '2026-11-21 09:30:00', 'purchase', 99.5, 'user_9');
       await writeFile(path.join(fixture.landing, 'orders-2026-11-21.ndjson'), [...secondDay, redelivery, redelivery].join('\n') + '\n');
       const second = await fixture.pipeline.run(windowAt(24));
       assert.equal(second.status, 'success', second.error);
@@ -434,6 +435,14 @@ constants:
                   (SELECT sum(event_count) FROM gold.agg_events_hourly FINAL WHERE event_date = '2026-11-21' AND event_hour = 9) AS redelivery_hour`,
         );
         assert.deepEqual(totals, { silver: 30, ids: 30, hourly: 30, daily: 30, redelivery_hour: 0 }, 'silver holds 30 ids once each; gold counts 30 events, none in the re-delivery\'s hour');
+        // The dimension's type-1 totals are silver's: e-7 counts for user_3 only; user_9, known only from the
+        // re-delivery, has a version with no event in silver (and the batch did not fail on it).
+        const users = await chRows<{ user: string; total_events: number; current: number }>(
+          fixture.pipeline,
+          "SELECT user_name AS user, total_events, is_current AS current FROM silver.dim_users FINAL WHERE user_name IN ('user_3', 'user_9') AND is_current ORDER BY user",
+        );
+        const [user3] = await chRows<{ events: number }>(fixture.pipeline, "SELECT count() AS events FROM silver.fact_events WHERE user_name = 'user_3'");
+        assert.deepEqual(users, [{ user: 'user_3', total_events: user3!.events, current: 1 }, { user: 'user_9', total_events: 0, current: 1 }]);
       };
       await assertOnce();
 

@@ -15,7 +15,8 @@ WITH
     toDateTime('2106-02-07 06:28:15', 'UTC') AS open_end,
     -- The categories and sources of the windows read, each in alphabetical order (DISTINCT reads dictionaries).
     (SELECT arraySort(groupArray(toString(category))) FROM (SELECT DISTINCT category FROM bronze.stg_events WHERE _window_start >= batch_window AND _rejection_reason = '')) AS categories,
-    (SELECT arraySort(groupArray(toString(source))) FROM (SELECT DISTINCT source FROM bronze.stg_events WHERE _window_start >= batch_window AND _rejection_reason = '')) AS sources
+    (SELECT arraySort(groupArray(toString(source))) FROM (SELECT DISTINCT source FROM bronze.stg_events WHERE _window_start >= batch_window AND _rejection_reason = '')) AS sources,
+    (SELECT count() > 0 FROM silver.event_ids WHERE delivery_date = toDate(batch_window) AND _batch_id = {batch_id:String}) AS batch_registered
 SELECT
     user_name,
     write.3 AS primary_category,
@@ -60,7 +61,11 @@ FROM
         arrayFilter(version -> version.2 > batch_window AND NOT has(version_to, version.2), stored_versions) AS removed,
         arrayConcat(changed, removed) AS writes,
         arrayConcat(arrayMap(version -> toUInt8(0), changed), arrayMap(version -> toUInt8(1), removed)) AS deletes,
-        throwIf(totals.total_events = 0, 'update_dim_users: a user of the batch has no events in silver (run transform_silver first)') AS checked
+        -- transform_silver registers every distinct valid id of a batch before this runs: a batch with valid rows
+        -- and no registered id has not been through it. (A user may still hold no event in silver: one whose only
+        -- events were re-deliveries, under their name, of events silver holds under another user's. Their
+        -- version carries zero totals, as silver says.)
+        throwIf(NOT batch_registered, 'update_dim_users: the batch has no event ids in silver.event_ids (run transform_silver first)') AS checked
     FROM
     (
         -- The type-2 attributes of each window from the batch's on, for the batch's users: the most frequent
@@ -117,4 +122,4 @@ FROM
 )
 ARRAY JOIN writes AS write, deletes AS deleted
 WHERE checked = 0
-SETTINGS max_insert_threads = 1, min_insert_block_size_rows = 1000000000, min_insert_block_size_bytes = 1000000000000
+SETTINGS join_use_nulls = 0, max_insert_threads = 1, min_insert_block_size_rows = 1000000000, min_insert_block_size_bytes = 1000000000000

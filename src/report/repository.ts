@@ -1,4 +1,5 @@
 import type { Warehouse } from '../engines/index.js';
+import { validationSummary, type RunRow, type ValidationSummary } from '../layers/catalog/repository.js';
 import { sqlFile } from '../sql.js';
 
 /** What the report may show: the last `days` UTC dates up to the latest window, and at most `runs` runs of them. */
@@ -7,31 +8,11 @@ export interface ReportBounds {
   runs: number;
 }
 
-export interface ReportRun {
-  run_id: string;
-  /** 'YYYY-MM-DD HH:MM' UTC. */
-  window_start: string;
-  window_end: string;
-  status: 'running' | 'success' | 'failed';
-  framework: string;
-  started_at: string;
-  finished_at: string | null;
-  /** null while the run is running. */
-  duration_ms: number | null;
-  failed_task: string;
-  /** Masked when it was stored (see src/secrets.ts). */
-  error: string;
-  bronze_rows: number;
-  quarantined_rows: number;
-  silver_new_rows: number;
-  duplicate_rows: number;
-  already_in_silver_rows: number;
-  dim_users_new: number;
-  dim_users_updated: number;
-  gold_hourly_rows: number;
-  gold_daily_rows: number;
-  touched_hours: number;
-}
+/**
+ * A run as the report shows it: pipeline_runs' row (src/layers/catalog/repository.ts RunRow), its window to the
+ * minute ('YYYY-MM-DD HH:MM' UTC), and no duration while it is running.
+ */
+export type ReportRun = Omit<RunRow, 'duration_ms'> & { duration_ms: number | null };
 
 export interface DailyKpi {
   event_date: string;
@@ -63,12 +44,8 @@ export interface QuarantineCount {
   rows: number;
 }
 
-export interface ValidationCell {
-  run_id: string;
-  check_name: string;
-  checks: number;
-  failed: number;
-}
+/** Per run and check, the latest round: how many comparisons, how many failed. */
+export type ValidationCell = ValidationSummary;
 
 export interface LineageEdge {
   source_table: string;
@@ -110,7 +87,7 @@ export async function readReportData(clickhouse: Warehouse, bounds: ReportBounds
     clickhouse.rows<HourlyEvents>(sqlFile(import.meta.url, 'hourly_events'), span),
     clickhouse.rows<TaskDuration>(sqlFile(import.meta.url, 'task_durations'), runIds),
     clickhouse.rows<QuarantineCount>(sqlFile(import.meta.url, 'quarantine_reasons'), span),
-    clickhouse.rows<ValidationCell>(sqlFile(import.meta.url, 'validation_matrix'), runIds),
+    validationSummary(clickhouse, runIds.run_ids),
     clickhouse.rows<LineageEdge>(sqlFile(import.meta.url, 'lineage')),
   ]);
   return {

@@ -21,8 +21,11 @@ interface Armed {
 
 let armed: Armed | undefined;
 
+/** Inside `medallion report`: the page is written beside its name, not yet renamed over it. */
+export const REPORT_POINT = 'mid:report';
+
 /** Every point a drill can name. */
-export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS];
+export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, REPORT_POINT];
 
 /** Parses `<point>[#<n>]`; undefined when the text is not of that form or names no known point. */
 export function parseKillAt(spec: string): { point: string; occurrence: number } | undefined {

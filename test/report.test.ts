@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -63,6 +63,34 @@ describe('medallion report', () => {
     const latest = embeddedCharts(await readFile(bounded.stdout.trim(), 'utf8'));
     assert.deepEqual(latest['layer-rows']!.xAxis!.data, windows.slice(1), 'the latest run only');
     assert.deepEqual(latest['daily-kpis']!.xAxis!.data, [windows[1]!.slice(0, 10)], 'the latest window\'s date only');
+  });
+
+  it('kill -9 before the page is renamed over the report leaves the previous report whole; the next one removes the leftover and equals a clean one', async () => {
+    const env = { MEDALLION_HOME: path.join(home, 'killed'), MEDALLION_EVENTS_PER_HOUR: '300' };
+    assert.equal((await medallion(['run', '--from', '2026-11-20T10:00Z'], env)).code, 0);
+    const out = path.join(home, 'killed-report', 'report.html');
+    const clean = await medallion(['report', '--out', out], env);
+    assert.equal(clean.code, 0, clean.stderr);
+    const before = await readFile(out, 'utf8');
+    // The page of the second report differs from the first: one more run.
+    assert.equal((await medallion(['run', '--from', '2026-11-20T11:00Z'], env)).code, 0);
+
+    const killed = await medallion(['report', '--out', out], { ...env, MEDALLION_KILL_AT: 'mid:report' });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    assert.equal(await readFile(out, 'utf8'), before, 'the previous report, whole');
+    const leftovers = (await readdir(path.dirname(out))).filter((name) => name !== 'report.html');
+    assert.equal(leftovers.length, 1);
+    assert.match(leftovers[0]!, /^\.report\.html\.\d+\.tmp$/, 'hidden, beside the report');
+
+    const rerun = await medallion(['report', '--out', out], env);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.deepEqual(await readdir(path.dirname(out)), ['report.html'], 'the leftover is removed');
+    const again = await medallion(['report', '--out', path.join(home, 'killed-clean', 'report.html')], env);
+    assert.equal(again.code, 0, again.stderr);
+    const withoutTime = (html: string) => html.replace(/Generated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, 'Generated');
+    const repaired = await readFile(out, 'utf8');
+    assert.equal(withoutTime(repaired), withoutTime(await readFile(path.join(home, 'killed-clean', 'report.html'), 'utf8')));
+    assert.equal(embeddedCharts(repaired)['layer-rows']!.xAxis!.data!.length, 2, 'the rerun shows both runs');
   });
 
   it('embeds data so that no value can end its script element, and reads back the same', () => {

@@ -4,6 +4,7 @@ import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { waitForLock, type WaitListener } from './wait.js';
+import { processExists } from './processes.js';
 
 /**
  * chDB and PGlite each hold their data directory for the whole process, and two processes opening one
@@ -162,16 +163,6 @@ function goneBecause(holder: Holder): string | undefined {
   if (now.state === 'Z') return 'that process has exited';
   if (holder.startTime && now.startTime && now.startTime !== holder.startTime) return 'its pid now belongs to another process';
   return undefined;
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }
 
 /** Start time and state from /proc/<pid>/stat, and the boot id; empty where /proc does not exist. */

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { displayUrl } from '../secrets.js';
 import { faultPoint, killWhileRunning } from '../faults.js';
 import { targetError } from './errors.js';
+import { processExists } from './processes.js';
 
 /**
  * The Parquet lake: keys are Hive-style relative paths ("agg_events_hourly/event_date=…/event_hour=…/part-0.parquet").
@@ -58,16 +59,6 @@ export async function openLake(target: Config['lake']): Promise<Lake> {
 /** `<host>.<pid>.<random>.tmp`: unique per writer and per write, and says who wrote it. */
 const STAGING_NAME = /^(.+)\.(\d+)\.[0-9a-f]+\.tmp$/;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function openDirectoryLake(root: string): Lake {
   const resolve = (key: string) => path.join(root, ...key.split('/'));
   const stagingDir = resolve(STAGING_PREFIX);
@@ -84,7 +75,7 @@ function openDirectoryLake(root: string): Lake {
     const writer = STAGING_NAME.exec(name);
     if (!writer || writer[1] !== host) return false;
     const pid = Number(writer[2]);
-    return pid !== process.pid && !isAlive(pid);
+    return pid !== process.pid && !processExists(pid);
   };
 
   return {

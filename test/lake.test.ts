@@ -30,12 +30,16 @@ async function modifiedTimes(directory: string): Promise<Map<string, number>> {
   return new Map(await Promise.all(keys.map(async (key): Promise<[string, number]> => [key, (await stat(path.join(directory, key))).mtimeMs])));
 }
 
-/** What DuckDB reads from the lake directory with Hive globs, as Spark, Trino or Athena would: totals per hour and per date. */
+/**
+ * What DuckDB reads from the lake directory with Hive globs over every file of each table (not only `*.parquet`:
+ * Spark, Trino and Athena read every file of a partition folder whose name does not start with `_` or `.`, so a
+ * staging leftover there must fail this read): totals per hour and per date.
+ */
 async function duckdbTotals(lake: string) {
   const duck = await DuckDBInstance.create(':memory:');
   const connection = await duck.connect();
   try {
-    const glob = (table: string) => `'${path.join(lake, table).replaceAll("'", "''")}/**/*.parquet'`;
+    const glob = (table: string) => `'${path.join(lake, table).replaceAll("'", "''")}/**/*'`;
     const hourly = await connection.runAndReadAll(
       `SELECT strftime(event_date, '%Y-%m-%d') || ' ' || lpad(event_hour::VARCHAR, 2, '0') || ':00:00' AS hour,
               count(*)::INTEGER AS rows, sum(event_count)::INTEGER AS events, round(sum(total_value), 2)::DOUBLE AS value

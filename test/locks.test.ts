@@ -151,6 +151,22 @@ describe('the home lock file protocol', () => {
     await (await lockHome(home, options(0)))();
   });
 
+  it('never takes the lock from a live holder because it is old (the 30 s "stale" rule is gone)', async () => {
+    await rm(path.join(home, 'lock'), { recursive: true, force: true });
+    // A live process (a sleeping child) that took the lock a year ago, with its real start time and boot id.
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const stat = await readFile(`/proc/${sleeper.pid}/stat`, 'utf8').catch(() => '');
+      const startTime = stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] : undefined;
+      const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim() || undefined;
+      await writeGeneration(5, { pid: sleeper.pid, hostname: os.hostname(), since: '2025-11-20T10:00:00.000Z', ...(startTime ? { startTime } : {}), ...(bootId ? { bootId } : {}) });
+      await assert.rejects(lockHome(home, options(1_500)), new RegExp(`is held by pid ${sleeper.pid} on ${escape(os.hostname())} \\(medallion run\\), since 2025-11-20T10:00:00\\.000Z; waited 1500 ms`));
+      assert.deepEqual(await readdir(path.join(home, 'lock')), ['5.json'], 'the holder\'s generation is untouched');
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
   it('never judges a holder on another host: it waits, names it, and fails after the timeout', async () => {
     await rm(path.join(home, 'lock'), { recursive: true, force: true });
     await writeGeneration(3, { pid: 1, hostname: 'elsewhere.example' });

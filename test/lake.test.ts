@@ -89,14 +89,16 @@ describe('the lake after a killed export', () => {
       const killed = await medallion(['run', '--from', '2026-11-20T11:00Z'], { ...env, MEDALLION_KILL_AT: 'mid:export_gold_to_s3' });
       assert.equal(killed.signal, 'SIGKILL', killed.stderr);
       assert.match(killed.stderr, /MEDALLION_KILL_AT: SIGKILL at mid:export_gold_to_s3/);
+      // Partitions are written a few at a time: the kill comes when the second is staged, with others staged
+      // or published around it.
       const staged = await filesUnder(path.join(lake, '_staging'));
-      assert.equal(staged.length, 1, 'the second partition was staged, not published');
-      assert.match(staged[0]!, new RegExp(`^${os.hostname().replaceAll('.', '\\.')}\\.\\d+\\.[0-9a-f]+\\.tmp$`));
-      assert.ok((await stat(path.join(lake, '_staging', staged[0]!))).size > 0);
+      assert.ok(staged.length >= 1, 'the second partition was staged, not published');
+      for (const name of staged) assert.match(name, new RegExp(`^${os.hostname().replaceAll('.', '\\.')}\\.\\d+\\.[0-9a-f]+\\.tmp$`));
+      assert.ok((await Promise.all(staged.map((name) => stat(path.join(lake, '_staging', name))))).some((file) => file.size > 0));
       const afterKill = (await filesUnder(lake)).filter((key) => !key.startsWith('_staging/'));
       assert.ok(afterKill.every((key) => PART.test(key)), `only part files in the partitions:\n${afterKill.join('\n')}`);
       const replaced = [...(await modifiedTimes(lake))].filter(([key, modified]) => !key.startsWith('_staging/') && before.get(key) !== modified);
-      assert.equal(replaced.length, 1, 'the kill came after one partition was published');
+      assert.ok(replaced.length < afterKill.length, 'the kill came before every partition was published');
       // The acceptance point itself: right after the kill, a Hive glob reads every partition.
       const readable = await duckdbTotals(lake);
       assert.ok(readable.hourly.length > 0 && readable.daily.length > 0);
@@ -109,8 +111,8 @@ describe('the lake after a killed export', () => {
       const rerun = await medallion(['run', '--from', '2026-11-20T11:00Z', '--json'], env);
       assert.equal(rerun.code, 0, rerun.stderr);
       assert.equal((JSON.parse(rerun.stdout) as { status: string }[])[0]!.status, 'success');
-      assert.match(rerun.stderr, /2 leftovers of killed writers swept/);
-      assert.ok(rerun.stderr.includes(`_staging/${staged[0]!}`) && rerun.stderr.includes(legacy), rerun.stderr);
+      assert.match(rerun.stderr, new RegExp(`${staged.length + 1} leftovers of killed writers swept`));
+      assert.ok(staged.every((name) => rerun.stderr.includes(`_staging/${name}`)) && rerun.stderr.includes(legacy), rerun.stderr);
 
       assert.deepEqual(await filesUnder(path.join(lake, '_staging')), [], 'no staging leftover');
       const keys = await filesUnder(lake);

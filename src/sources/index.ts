@@ -13,6 +13,11 @@ export interface Source {
   readonly name: string;
   /** The dataset lineage shows as bronze's origin: 'source.synthetic' or 'landing.<name>'. */
   readonly dataset: string;
+  /**
+   * True when the source knows before loading that the window has rows (the synthetic source at a positive
+   * rate); false when only the load tells (files). The runner opens PostgreSQL alongside such a load.
+   */
+  readonly deliversRowsForSure: boolean;
   /** Loads the window's rows into bronze.stg_events, the missing ones only, so a rerun adds nothing. */
   load(clickhouse: Warehouse, batch: Batch): Promise<LoadReport>;
 }

@@ -15,6 +15,7 @@ export function openSyntheticSource(settings: { eventsPerHour: number; seed: num
   return {
     name: 'synthetic',
     dataset: 'source.synthetic',
+    deliversRowsForSure: settings.eventsPerHour > 0,
     async load(clickhouse: Warehouse, batch: Batch): Promise<LoadReport> {
       const before = await bronze.countBatchRows(clickhouse, batch);
       await killWhileRunning('mid:load_bronze', () =>

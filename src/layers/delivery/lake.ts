@@ -77,7 +77,7 @@ export async function exportToLake(clickhouse: Warehouse, lake: Lake, touched: T
   ];
   let bytes = 0;
   const tables = { agg_events_hourly: { files: 0, bytes: 0, rows: 0 }, rpt_daily_summary: { files: 0, bytes: 0, rows: 0 } };
-  for (const [key, render] of partitions) {
+  await mapConcurrently(partitions, async ([key, render]) => {
     const parquet = await render();
     await lake.write(key, parquet);
     bytes += parquet.length;
@@ -86,8 +86,29 @@ export async function exportToLake(clickhouse: Warehouse, lake: Lake, touched: T
     table.bytes += parquet.length;
     // The footer's row count: the file's metadata only, no data is decoded.
     table.rows += Number(parquetMetadata(parquet).num_rows);
-  }
+  });
   return { files: partitions.length, bytes, swept, tables };
+}
+
+/**
+ * How many partitions are rendered, written or read back at once: a window touches 25 hours and 2 dates, and
+ * one at a time each waits for its own round trip (an S3 PUT or GET above all); a few at a time keep
+ * ClickHouse, the disk and the network busy without a burst of requests.
+ */
+const PARTITIONS_AT_ONCE = 6;
+
+/** Runs `work` on every item, at most PARTITIONS_AT_ONCE at a time; results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARTITIONS_AT_ONCE, items.length) }, worker));
+  return results;
 }
 
 /** Reads a lake partition back with an independent Parquet reader. */
@@ -99,21 +120,19 @@ export async function readLakePartition(lake: Lake, key: string): Promise<Record
 }
 
 export async function lakeHourlyTotals(lake: Lake, touched: TouchedWindows): Promise<WindowTotals[]> {
-  const totals: WindowTotals[] = [];
-  for (const hour of touched.hours) {
+  const totals = await mapConcurrently(touched.hours, async (hour): Promise<WindowTotals | undefined> => {
     const rows = await readLakePartition(lake, lakeKeys.hourly(hour));
-    if (rows) totals.push({ window_key: hour, rows: rows.length, ...sumColumns(rows, ['event_count', 'revenue_events', 'total_value']) });
-  }
-  return totals;
+    return rows && { window_key: hour, rows: rows.length, ...sumColumns(rows, ['event_count', 'revenue_events', 'total_value']) };
+  });
+  return totals.filter((total) => total !== undefined);
 }
 
 export async function lakeDailyTotals(lake: Lake, touched: TouchedWindows): Promise<WindowTotals[]> {
-  const totals: WindowTotals[] = [];
-  for (const date of touched.dates) {
+  const totals = await mapConcurrently(touched.dates, async (date): Promise<WindowTotals | undefined> => {
     const rows = await readLakePartition(lake, lakeKeys.daily(date));
-    if (rows) totals.push({ window_key: date, rows: rows.length, ...sumColumns(rows, ['total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']) });
-  }
-  return totals;
+    return rows && { window_key: date, rows: rows.length, ...sumColumns(rows, ['total_events', 'unique_users', 'revenue_events', 'total_revenue', 'avg_value']) };
+  });
+  return totals.filter((total) => total !== undefined);
 }
 
 function sumColumns(rows: readonly Record<string, unknown>[], columns: readonly string[]): Record<string, number> {

@@ -28,6 +28,7 @@ export function openFilesSource(mapping: Mapping, s3: S3Options = {}): Source {
   return {
     name: mapping.name,
     dataset: `landing.${mapping.name}`,
+    deliversRowsForSure: false,
     async load(clickhouse: Warehouse, batch: Batch): Promise<LoadReport> {
       let files = await ledger.filesOfBatch(clickhouse, mapping.name, batch.batchId);
       let changed: ledger.LedgerEntry[] = [];

@@ -133,12 +133,19 @@ export async function snapshotGoldHistory(ctx: RunContext): Promise<TaskResult> 
   // task's recorded success is the completion marker; without it, a partial snapshot is completed.
   if (await catalog.taskSucceeded(clickhouse, ctx.runId, 'snapshot_gold_history')) {
     const existing = await gold.countSnapshots(clickhouse, ctx.batch);
-    return result(`history already snapshotted for this batch (${existing} rows)`, 0, 0, { history_rows: existing });
+    return result(`history already snapshotted for this batch (${existing.hourly + existing.daily} rows)`, 0, 0, { history_rows: existing.hourly + existing.daily }, historyOutputs(existing));
   }
   const touched = await touchedWindows(ctx);
-  const rows = await gold.snapshotHistory(clickhouse, ctx.batch, touched);
-  return result(`${rows} gold rows snapshotted to history`, rows, rows, { history_rows: rows });
+  const copied = await gold.snapshotHistory(clickhouse, ctx.batch, touched);
+  const rows = copied.hourly + copied.daily;
+  return result(`${rows} gold rows snapshotted to history (${copied.hourly} hourly, ${copied.daily} daily)`, rows, rows, { history_rows: rows }, historyOutputs(copied));
 }
+
+/** The batch's rows in each history table (OpenLineage's output statistics). */
+const historyOutputs = (copied: gold.SnapshotCounts): TaskResult['outputs'] => ({
+  'gold.agg_events_hourly_history': { rows: copied.hourly },
+  'gold.rpt_daily_summary_history': { rows: copied.daily },
+});
 
 export async function aggregateGoldHourly(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();

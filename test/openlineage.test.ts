@@ -132,6 +132,12 @@ describe('OpenLineage events of a three-window run (file transport)', () => {
       assert.equal(statisticsOf(ofTask(runId, 'verify_pipeline'), 'catalog.validation_log')?.rowCount, await count(pipeline, "SELECT count() AS rows FROM catalog.validation_log WHERE run_id = {batch_id:String} AND check_name IN ('accounting', 'silver_once', 'gold_vs_silver')", batch));
       assert.equal(statisticsOf(ofTask(runId, 'validate_delivery'), 'catalog.validation_log')?.rowCount, await count(pipeline, "SELECT count() AS rows FROM catalog.validation_log WHERE run_id = {batch_id:String} AND check_name IN ('clickhouse_vs_postgres', 'clickhouse_vs_lake', 'lake_partition_files')", batch));
       assert.equal(statisticsOf(ofTask(runId, 'start_pipeline_run'), 'catalog.pipeline_runs')?.rowCount, 1);
+      const history = { hourly: await count(pipeline, 'SELECT count() AS rows FROM gold.agg_events_hourly_history WHERE _snapshot_batch = {batch_id:String}', batch), daily: await count(pipeline, 'SELECT count() AS rows FROM gold.rpt_daily_summary_history WHERE _snapshot_batch = {batch_id:String}', batch) };
+      assert.equal(statisticsOf(ofTask(runId, 'snapshot_gold_history'), 'gold.agg_events_hourly_history')?.rowCount, history.hourly);
+      assert.equal(statisticsOf(ofTask(runId, 'snapshot_gold_history'), 'gold.rpt_daily_summary_history')?.rowCount, history.daily);
+      // The first window finds gold empty: nothing to snapshot; the later ones copy what they are about to replace.
+      if (runId !== runIds[0]) assert.ok(history.hourly > 0 && history.daily > 0, runId);
+      assert.equal(statisticsOf(ofTask(runId, 'register_catalog'), 'catalog.data_lineage')?.rowCount, await count(pipeline, 'SELECT count() AS rows FROM catalog.data_lineage FINAL'));
     }
     // Gold and its deliveries of the last window: what it touched holds what its tasks wrote (no later window changed them).
     const last = runIds.at(-1)!;

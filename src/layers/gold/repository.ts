@@ -39,16 +39,22 @@ export function ddl(): string {
   return sqlFile(import.meta.url, 'create_tables');
 }
 
-export async function countSnapshots(clickhouse: Warehouse, batch: Batch): Promise<number> {
-  const [row] = await clickhouse.rows<{ rows: number }>(sqlFile(import.meta.url, 'count_snapshots'), batch.params);
-  return row?.rows ?? 0;
+/** The rows a batch copied into each history table. */
+export interface SnapshotCounts {
+  hourly: number;
+  daily: number;
+}
+
+export async function countSnapshots(clickhouse: Warehouse, batch: Batch): Promise<SnapshotCounts> {
+  const [row] = await clickhouse.rows<SnapshotCounts>(sqlFile(import.meta.url, 'count_snapshots'), batch.params);
+  return row ?? { hourly: 0, daily: 0 };
 }
 
 /**
  * Copies the touched gold rows to the history tables, tagged with the batch; rows this batch already
  * copied are skipped, so calling it again after a crash between the two inserts completes the snapshot.
  */
-export async function snapshotHistory(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<number> {
+export async function snapshotHistory(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<SnapshotCounts> {
   const params = { ...batch.params, ...touched.params };
   await clickhouse.command(sqlFile(import.meta.url, 'snapshot_hourly'), params);
   faultPoint('mid:snapshot_gold_history');

@@ -120,6 +120,11 @@ export async function transformSilver(ctx: RunContext): Promise<TaskResult> {
 }
 
 export async function updateDimUsers(ctx: RunContext): Promise<TaskResult> {
+  // A batch without valid rows has no users: the dimension's statement would read every current version and
+  // every user's totals to write nothing.
+  if ((await touchedWindows(ctx)).hours.length === 0) {
+    return result('0 users: the batch has no valid rows', 0, 0, { dim_users_new: 0, dim_users_updated: 0 }, { 'silver.dim_users': { rows: 0 } });
+  }
   const change = await silver.updateDimUsers(await ctx.engines.clickhouse(), ctx.batch);
   return result(`${change.users} users: ${change.opened} versions open at this window, ${change.closed} closed (${change.written} rows written)`, change.users, change.written, {
     dim_users_new: change.opened,

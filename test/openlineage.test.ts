@@ -137,7 +137,7 @@ describe('OpenLineage events of a three-window run (file transport)', () => {
       assert.equal(statisticsOf(ofTask(runId, 'snapshot_gold_history'), 'gold.rpt_daily_summary_history')?.rowCount, history.daily);
       // The first window finds gold empty: nothing to snapshot; the later ones copy what they are about to replace.
       if (runId !== runIds[0]) assert.ok(history.hourly > 0 && history.daily > 0, runId);
-      assert.equal(statisticsOf(ofTask(runId, 'register_catalog'), 'catalog.data_lineage')?.rowCount, await count(pipeline, 'SELECT count() AS rows FROM catalog.data_lineage FINAL'));
+      assert.equal(statisticsOf(ofTask(runId, 'register_catalog'), 'catalog.data_lineage')?.rowCount, await count(pipeline, 'SELECT count() AS rows FROM catalog.data_lineage FINAL', {}));
     }
     // Gold and its deliveries of the last window: what it touched holds what its tasks wrote (no later window changed them).
     const last = runIds.at(-1)!;

@@ -12,9 +12,9 @@ export async function createTables(clickhouse: Warehouse): Promise<void> {
  * Brings tables created by an earlier release to the current layout, after createTables; true when it changed
  * something. dim_users keyed by (user_name, valid_from) is copied into silver.dim_users_next, created by the
  * current DDL, and the two are exchanged (atomic), then the earlier one is dropped: a step cut short by a crash
- * is repeated by the next ensure_all_tables. Parts of silver.fact_events written before its user_totals
- * projection get it built (a background mutation; reads are exact meanwhile). Otherwise it costs two queries
- * on system tables.
+ * is repeated by the next ensure_all_tables. Parts of silver.fact_events written before its user_totals or
+ * daily_totals projection get it built (a background mutation; reads are exact meanwhile). Otherwise it costs
+ * three queries on system tables.
  */
 export async function upgradeTables(clickhouse: Warehouse): Promise<boolean> {
   const tables = new Map((await clickhouse.rows<{ name: string; sorting_key: string }>(sqlFile(import.meta.url, 'dim_users_layouts'))).map((table) => [table.name, table.sorting_key]));
@@ -28,10 +28,18 @@ export async function upgradeTables(clickhouse: Warehouse): Promise<boolean> {
     await clickhouse.command(sqlFile(import.meta.url, 'dim_users_exchange'));
     await clickhouse.command(sqlFile(import.meta.url, 'dim_users_drop_next'));
   }
-  const [parts] = await clickhouse.rows<{ without: number }>(sqlFile(import.meta.url, 'user_totals_missing'));
-  if (parts?.without) await clickhouse.command(sqlFile(import.meta.url, 'user_totals_materialize'));
-  return migrate || Boolean(parts?.without);
+  let materialized = false;
+  for (const projection of PROJECTIONS_ADDED_LATER) {
+    const [parts] = await clickhouse.rows<{ without: number }>(sqlFile(import.meta.url, 'parts_without_projection'), { projection });
+    if (!parts?.without) continue;
+    await clickhouse.command(sqlFile(import.meta.url, 'materialize_projection', { projection }));
+    materialized = true;
+  }
+  return migrate || materialized;
 }
+
+/** Projections of silver.fact_events added by ALTER, which parts written before them are given (create_tables.sql). */
+const PROJECTIONS_ADDED_LATER = ['user_totals', 'daily_totals'] as const;
 
 /** silver.dim_users' sorting key, as system.tables shows it, and the head of the statement that creates it. */
 const DIM_USERS_KEY = 'valid_to, user_name';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import v8 from 'node:v8';
 import type { Config, PostgresTls } from '../config.js';
 import { displayUrl } from '../secrets.js';
 import { sqlFile } from '../sql.js';
@@ -128,6 +129,11 @@ export function tlsOptions(tls: PostgresTls): false | ConnectionOptions {
 }
 
 async function openEmbedded(dataDir: string): Promise<Postgres> {
+  // PGlite is PostgreSQL compiled to WebAssembly, and V8 recompiles its hot functions with TurboFan on a
+  // background thread: a third of a core-second per process, while ClickHouse needs both cores, for the few
+  // statements a window sends it (which run as fast on V8's baseline compiler). PGlite is the only
+  // WebAssembly this process runs; the flag is read when a module is compiled, so it is set before.
+  v8.setFlagsFromString('--liftoff-only');
   const { PGlite } = await importOptional<PGliteModule>('@electric-sql/pglite', {
     what: 'PGlite (embedded PostgreSQL)',
     packageName: '@electric-sql/pglite',

@@ -136,7 +136,12 @@ describe('the files source: NDJSON, CSV and Parquet files (plain, gzip, zstd) la
     assert.equal((await pipeline.run(windowAt(0))).status, 'success', 'rerun of window 0');
     assert.equal((await pipeline.run(windowAt(1))).status, 'success');
     assert.equal((await pipeline.run(windowAt(1))).status, 'success', 'rerun of window 1');
+    const dimension = () => chRows<{ versions: number; current: number; events: number }>(pipeline, 'SELECT count() AS versions, sum(is_current) AS current, sum(total_events) AS events FROM silver.dim_users FINAL');
+    const dimensionBefore = await dimension();
     assert.equal((await pipeline.run(windowAt(2))).status, 'success', 'window 2: nothing new landed');
+    // An empty batch has no users: the dimension is left as it was (its statement is not even run).
+    assert.deepEqual(await dimension(), dimensionBefore);
+    assert.ok(dimensionBefore[0]!.current > 0);
 
     const entries = await ledger(pipeline);
     assert.deepEqual(

@@ -8,3 +8,6 @@ WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:S
       SELECT _row FROM silver.quarantine_events
       WHERE _window_start = {window_start:DateTime('UTC')} AND _batch_id = {batch_id:String}
   )
+-- The rows are distinct by construction (one per bronze row not yet quarantined): ReplacingMergeTree's
+-- merge-on-insert would only sort and compare them again.
+SETTINGS optimize_on_insert = 0

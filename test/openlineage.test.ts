@@ -276,14 +276,15 @@ describe('OpenLineage over HTTP, and the parent an orchestrator names (medallion
   });
   after(() => rm(home, { recursive: true, force: true }));
 
-  it('delivers every event of a run to a Marquez-compatible endpoint with the API key as a Bearer token', async () => {
+  it('delivers every event of a three-window run to a Marquez-compatible endpoint with the API key as a Bearer token', async () => {
     const receiver = await startReceiver();
     try {
-      const result = await medallion(['run', '--from', '2026-11-20T10:00Z', '--events-per-hour', '200', '--json'], {
+      const result = await medallion(['run', '--from', '2026-11-20T10:00Z', '--to', '2026-11-20T13:00Z', '--events-per-hour', '200', '--json'], {
         MEDALLION_HOME: path.join(home, 'http'), MEDALLION_TASK_RETRIES: '0', OPENLINEAGE_URL: receiver.url, OPENLINEAGE_API_KEY: apiKey,
       });
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(receiver.requests.length, PIPELINE.length * 2 + 2);
+      // Each window: a START and a COMPLETE for every task attempt and for the window's run.
+      assert.equal(receiver.requests.length, 3 * (PIPELINE.length * 2 + 2));
       for (const request of receiver.requests) {
         assert.equal(request.method, 'POST');
         assert.equal(request.path, '/api/v1/lineage');
@@ -292,14 +293,20 @@ describe('OpenLineage over HTTP, and the parent an orchestrator names (medallion
         assert.ok(!request.body.includes(apiKey), 'the API key is in no event');
       }
       const events = receiver.requests.map((request) => JSON.parse(request.body) as OpenLineageEvent);
-      // In order: each run's START arrives before its COMPLETE; the window's run opens and closes the stream.
-      assert.equal(events[0]!.job.name, 'medallion_etl');
-      assert.equal(events.at(-1)!.job.name, 'medallion_etl');
-      for (const [runId, own] of groupBy(events, (event) => event.run.runId)) assert.deepEqual(own.map((event) => event.eventType), ['START', 'COMPLETE'], runId);
+      // In order: each run's START arrives before its COMPLETE; each window's run opens and closes its part of the stream.
+      const windowRuns = events.filter((event) => event.job.name === 'medallion_etl');
+      assert.equal(windowRuns.length, 6);
+      for (const start of [0, 1, 2].map((window) => window * (PIPELINE.length * 2 + 2))) {
+        assert.deepEqual([events[start]!.job.name, events[start]!.eventType], ['medallion_etl', 'START']);
+        assert.deepEqual([events[start + PIPELINE.length * 2 + 1]!.job.name, events[start + PIPELINE.length * 2 + 1]!.eventType], ['medallion_etl', 'COMPLETE']);
+      }
+      const runs = groupBy(events, (event) => event.run.runId);
+      assert.equal(runs.size, 3 * (PIPELINE.length + 1), 'a run per task attempt and per window');
+      for (const [runId, own] of runs) assert.deepEqual(own.map((event) => event.eventType), ['START', 'COMPLETE'], runId);
       assert.ok(!result.stdout.includes(apiKey) && !result.stderr.includes(apiKey));
       assert.ok(!result.stderr.includes('OpenLineage'), result.stderr);
-      const [outcome] = JSON.parse(result.stdout) as { status: string }[];
-      assert.equal(outcome?.status, 'success');
+      const outcomes = JSON.parse(result.stdout) as { status: string }[];
+      assert.deepEqual(outcomes.map((outcome) => outcome.status), ['success', 'success', 'success']);
     } finally {
       await receiver.close();
     }

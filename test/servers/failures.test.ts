@@ -82,7 +82,9 @@ describe('a server that goes down during a run', { skip: NO_SERVERS }, () => {
       assert.equal(outcome.status, 'failed');
       t.diagnostic(`export_gold_to_s3 failed with: ${outcome.error}`);
       assert.equal(outcome.failedTask, 'export_gold_to_s3');
-      assert.equal(writes, 1, 'the kill happened in the middle of the export');
+      // Partitions are written six at a time (src/layers/delivery/lake.ts): the ones already in flight when the
+      // server stopped may have landed too, none after them.
+      assert.ok(writes >= 1 && writes <= 6, `the kill happened in the middle of the export (${writes} objects landed)`);
       const location = pipeline.config.lake.mode === 's3' ? `s3://${pipeline.config.lake.bucket}/${pipeline.config.lake.prefix}` : '';
       assert.match(outcome.error!, new RegExp(`^S3 lake ${location} at ${servers().s3Endpoint} is unreachable while (writing|listing) (agg_events_hourly|rpt_daily_summary)/event_date=`), 'the retry fails at its first request, the listing of the touched partitions');
       assert.match(outcome.error!, /ECONNREFUSED/);

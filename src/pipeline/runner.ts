@@ -134,9 +134,9 @@ export async function runWindow(options: RunOptions & { skipIfSucceeded?: boolea
  * 1 M-event window), otherwise the dimension's update once transform_silver has counted the batch's rows (an
  * empty batch never opens it). A short task would wait for this thread instead.
  */
-function opensPostgres(task: TaskId, config: Config, outcomes: ReadonlyMap<string, TaskOutcome>): boolean {
-  if (sourceOf(config).deliversRowsForSure) return task === 'load_bronze';
-  return task === 'update_dim_users' && (outcomes.get('transform_silver')?.result?.rowsIn ?? 1) > 0;
+function postgresOpenerOf(config: Config): (task: TaskId, outcomes: ReadonlyMap<string, TaskOutcome>) => boolean {
+  if (sourceOf(config).deliversRowsForSure) return (task) => task === 'load_bronze';
+  return (task, outcomes) => task === 'update_dim_users' && (outcomes.get('transform_silver')?.result?.rowsIn ?? 1) > 0;
 }
 
 async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
@@ -146,6 +146,7 @@ async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
   const lineage = startWindowEvents(ctx);
   const outcomes = new Map<string, TaskOutcome>();
   const running = new Map<string, Promise<void>>();
+  const opensPostgres = postgresOpenerOf(options.config);
   let failure: { task: TaskId; error: string } | undefined;
 
   const runWithRetries = async (task: TaskDefinition) => {
@@ -153,9 +154,9 @@ async function runClaimedWindow(options: RunOptions): Promise<RunOutcome> {
     const { attempts, delayMs } = options.config.retries;
     // PostgreSQL is needed from load_aurora on, and only when the batch has rows. Opening it keeps this thread
     // busy for a while (an embedded one compiles and starts its WebAssembly), so it starts once a long
-    // ClickHouse statement is under way, on ClickHouse's threads (see opensPostgres). A failure to open
+    // ClickHouse statement is under way, on ClickHouse's threads (see postgresOpenerOf). A failure to open
     // surfaces in the first task that needs PostgreSQL.
-    if (opensPostgres(task.id, options.config, outcomes)) {
+    if (opensPostgres(task.id, outcomes)) {
       setTimeout(() => options.engines.postgres().catch(() => undefined), 0);
     }
     for (let attempt = 1; ; attempt += 1) {

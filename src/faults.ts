@@ -24,8 +24,11 @@ let armed: Armed | undefined;
 /** Inside `medallion report`: the page is written beside its name, not yet renamed over it. */
 export const REPORT_POINT = 'mid:report';
 
+/** Inside register_catalog, when flows registered before are no longer declared: the lineage emptied, not yet written again. */
+export const LINEAGE_REPLACE_POINT = 'mid:register_catalog';
+
 /** Every point a drill can name. */
-export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, REPORT_POINT];
+export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, REPORT_POINT, LINEAGE_REPLACE_POINT];
 
 /** Parses `<point>[#<n>]`; undefined when the text is not of that form or names no known point. */
 export function parseKillAt(spec: string): { point: string; occurrence: number } | undefined {

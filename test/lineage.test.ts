@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dataFlows, isBookkeeping, writtenDataset, type TaskData } from '../src/pipeline/datasets.js';
 import { lineage, PIPELINE } from '../src/pipeline/graph.js';
+import { medallion } from './cli.js';
 import { chRows, openTestPipeline, windowAt, type TestPipeline } from './helpers.js';
 
 interface LineageRow {
@@ -136,6 +137,50 @@ describe('lineage with a files source: landing → bronze appears by itself', ()
     assert.deepEqual(registered.filter((flow) => flow.target_table === 'bronze.stg_events').map((flow) => [flow.source_table, flow.task_name]), [['landing.partner_clicks', 'load_bronze']]);
     const [bronze] = await chRows<{ rows: number }>(pipeline, 'SELECT count() AS rows FROM bronze.stg_events');
     assert.equal(bronze!.rows, 30);
+  });
+});
+
+describe('lineage replaced after a change of configuration, killed halfway', () => {
+  it('a SIGKILL between emptying the lineage and writing it again leaves it empty; the rerun equals a run never killed', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'medallion-lineage-kill-'));
+    try {
+      const base = { MEDALLION_EVENTS_PER_HOUR: '1000', MEDALLION_TASK_RETRIES: '0' };
+      const lineageOf = async (home: string) => {
+        const result = await medallion(['query', '--format', 'json', '--', 'SELECT source_table, target_table, task_name, transformation FROM catalog.data_lineage FINAL ORDER BY source_table, target_table'], { ...base, MEDALLION_HOME: home });
+        assert.equal(result.code, 0, result.stderr);
+        return JSON.parse(result.stdout) as LineageRow[];
+      };
+      // Two homes run window 10:00 with one PostgreSQL schema and window 11:00 with another: the second run
+      // finds the first schema's flows no longer derived. One of them is killed there, then run again.
+      const homes = { clean: path.join(dir, 'clean'), killed: path.join(dir, 'killed') };
+      for (const home of Object.values(homes)) {
+        const first = await medallion(['run', '--from', '2026-11-20T10:00Z'], { ...base, MEDALLION_HOME: home, MEDALLION_POSTGRES_SCHEMA: 'bi_before' });
+        assert.equal(first.code, 0, first.stderr);
+      }
+      const switched = { ...base, MEDALLION_POSTGRES_SCHEMA: 'bi_after' };
+      const clean = await medallion(['run', '--from', '2026-11-20T11:00Z'], { ...switched, MEDALLION_HOME: homes.clean });
+      assert.equal(clean.code, 0, clean.stderr);
+      const expected = declaredLineage({ source: 'source.synthetic', schema: 'bi_after' });
+      assert.deepEqual(await lineageOf(homes.clean), expected);
+
+      assert.ok((await lineageOf(homes.killed)).some((flow) => flow.target_table.startsWith('postgres.bi_before.')));
+      const killed = await medallion(['run', '--from', '2026-11-20T11:00Z'], { ...switched, MEDALLION_HOME: homes.killed, MEDALLION_KILL_AT: 'mid:register_catalog' });
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      assert.match(killed.stderr, /SIGKILL at mid:register_catalog/);
+      assert.deepEqual(await lineageOf(homes.killed), [], 'emptied, not yet written again');
+
+      const rerun = await medallion(['run', '--from', '2026-11-20T11:00Z'], { ...switched, MEDALLION_HOME: homes.killed });
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.deepEqual(await lineageOf(homes.killed), expected);
+      const runsOf = async (home: string) => {
+        const result = await medallion(['status', '--json'], { ...base, MEDALLION_HOME: home });
+        assert.equal(result.code, 0, result.stderr);
+        return (JSON.parse(result.stdout) as { run_id: string; status: string; bronze_rows: number; silver_new_rows: number }[]).map(({ run_id, status, bronze_rows, silver_new_rows }) => ({ run_id, status, bronze_rows, silver_new_rows }));
+      };
+      assert.deepEqual(await runsOf(homes.killed), await runsOf(homes.clean));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -215,6 +215,24 @@ describe('three consecutive windows on embedded engines', () => {
     assert.deepEqual(gold.daily, recomputedDaily);
   });
 
+  it("keeps silver's projections exact when its parts are merged (merges combine the projections' parts)", async () => {
+    const clickhouse = await pipeline.engines.clickhouse();
+    const totals = (projections: 0 | 1) =>
+      Promise.all([
+        chRows(pipeline, `SELECT toString(event_date) AS d, event_hour, toString(category) AS c, toString(source) AS s, count() AS n, sum(is_revenue) AS r, toString(sum(value)) AS v FROM silver.fact_events GROUP BY event_date, event_hour, category, source ORDER BY ALL SETTINGS optimize_use_projections = ${projections}, force_optimize_projection = ${projections}`),
+        chRows(pipeline, `SELECT toString(event_date) AS d, count() AS n, uniqExact(user_name) AS u, toString(sumIf(value, is_revenue = 1)) AS revenue FROM silver.fact_events GROUP BY event_date ORDER BY ALL SETTINGS optimize_use_projections = ${projections}, force_optimize_projection = ${projections}`),
+        chRows(pipeline, `SELECT user_name, count() AS n, toString(sum(value)) AS v, max(event_date) AS last FROM silver.fact_events GROUP BY user_name ORDER BY ALL SETTINGS optimize_use_projections = ${projections}, force_optimize_projection = ${projections}`),
+        chRows(pipeline, `SELECT _batch_id, toString(event_date) AS d, event_hour, count() AS n FROM silver.fact_events GROUP BY _batch_id, event_date, event_hour ORDER BY ALL SETTINGS optimize_use_projections = ${projections}, force_optimize_projection = ${projections}`),
+      ]);
+    const partsOf = async () => (await chRows<{ parts: number }>(pipeline, "SELECT count() AS parts FROM system.parts WHERE active AND database = 'silver' AND table = 'fact_events'"))[0]!.parts;
+    const before = await totals(0);
+    const partsBefore = await partsOf();
+    await clickhouse.command('OPTIMIZE TABLE silver.fact_events FINAL');
+    assert.ok((await partsOf()) < partsBefore, `the parts were merged (${partsBefore} before)`);
+    assert.deepEqual(await totals(1), before, 'each projection, served alone after the merge, equals the rows');
+    assert.deepEqual(await totals(0), before);
+  });
+
   it('delivers gold unchanged to the Parquet lake (Hive layout) and to PostgreSQL', async () => {
     const gold = await goldRows(pipeline);
     assert.deepEqual(await lakeRows(pipeline), gold);

@@ -280,8 +280,8 @@ try {
     path.join(emptySource, 'mapping.yaml'),
     ['name: bench_empty', 'landing: ./landing', 'format: ndjson', 'columns: [event_id, user_name, category, source, value, event_time]', 'fields:', '  value: toFloat64OrNull(value)', "  event_time: parseDateTimeBestEffortOrNull(event_time, 'UTC')", ''].join('\n'),
   );
-  // Two of them: the first after the switch of source rewrites the lineage (a DELETE, which waits behind the
-  // merges the windows left), once per change of configuration; the second is the hour a deployment sees.
+  // Two of them: the first after the switch of source rewrites the lineage, once per change of configuration;
+  // the second is the hour a deployment sees.
   const emptyEnv = { ...windowEnv, MEDALLION_SOURCE: path.join(emptySource, 'mapping.yaml') };
   windows.push(await runWindowProcess('switch', 'switch', new Date(FIRST_WINDOW.getTime() + options.windows * HOUR_MS), emptyEnv, 0));
   windows.push(await runWindowProcess('empty', 'empty', new Date(FIRST_WINDOW.getTime() + (options.windows + 1) * HOUR_MS), emptyEnv, 0));

@@ -1,4 +1,5 @@
-// Completes `tsc`: copies the .sql files beside their compiled repositories, bundles the CLI (see bundleCli), makes it executable
+// Completes `tsc`: copies the .sql files beside their compiled repositories, writes the template new embedded
+// PostgreSQL homes start from (see src/engines/pglite.ts), bundles the CLI (see bundleCli), makes it executable
 // and links it as node_modules/.bin/medallion, so `npx medallion` works inside this checkout too
 // (npm links the bins of dependencies, never the project's own), and writes the task graph the Airflow DAG
 // reads (`medallion dag --json` into airflow/dags/medallion_graph.json), so that parsing the DAG runs nothing.
@@ -7,6 +8,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlink
 import path from 'node:path';
 
 cpSync('src', 'dist', { recursive: true, filter: (source) => !source.endsWith('.ts') });
+await writeTemplate('dist/engines/pglite-template.tar.gz');
 await bundleCli('dist/cli/main.js');
 chmodSync('dist/cli/main.js', 0o755);
 
@@ -58,4 +60,17 @@ async function bundleCli(entry) {
     return;
   }
   for (const output of outputs) writeFileSync(output.path, output.contents);
+}
+
+/** Without PGlite installed (a server-only install), no template: nothing here opens an embedded PostgreSQL. */
+async function writeTemplate(file) {
+  const { writePgliteTemplate } = await import('../dist/engines/pglite.js');
+  const { MissingEngineError } = await import('../dist/engines/optional.js');
+  try {
+    await writePgliteTemplate(file);
+  } catch (error) {
+    if (!(error instanceof MissingEngineError)) throw error;
+    rmSync(file, { force: true });
+    process.stderr.write(`finish-build: ${file} not written (PGlite is not installed)\n`);
+  }
 }

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import v8 from 'node:v8';
 import type { Config, PostgresTls } from '../config.js';
 import { displayUrl } from '../secrets.js';
 import { sqlFile } from '../sql.js';
 import { whenUnreachable } from './errors.js';
-import { importOptional } from './optional.js';
+import { openPglite } from './pglite.js';
 import { exactNumber, type ResultSet } from './result-set.js';
 
 /** The narrow seam to PostgreSQL: PGlite in this process or a server, the same SQL for both. */
@@ -92,22 +91,6 @@ const TYPE_NAMES: Record<number, string> = {
 };
 const typeName = (oid: number) => TYPE_NAMES[oid] ?? `oid ${oid}`;
 
-/** What this module uses of PGlite, an optional dependency imported by name (so the build does not need it). */
-interface PGliteResults<T> {
-  rows: T[];
-  fields: { name: string; dataTypeID: number }[];
-}
-interface PGliteQueries {
-  query<T>(sql: string, params?: unknown[], options?: { rowMode?: 'array' | 'object'; parsers?: Record<number, (value: string) => unknown> }): Promise<PGliteResults<T>>;
-}
-interface PGliteDatabase extends PGliteQueries {
-  transaction<R>(work: (tx: PGliteQueries) => Promise<R>): Promise<R>;
-  close(): Promise<void>;
-}
-interface PGliteModule {
-  PGlite: { create(options: { dataDir: string }): Promise<PGliteDatabase> };
-}
-
 /**
  * libpq's sslmode semantics for node-postgres: require encrypts without checking the certificate,
  * verify-ca checks it against the CA, verify-full also checks the host name (what Aurora should use,
@@ -129,17 +112,7 @@ export function tlsOptions(tls: PostgresTls): false | ConnectionOptions {
 }
 
 async function openEmbedded(dataDir: string): Promise<Postgres> {
-  // PGlite is PostgreSQL compiled to WebAssembly, and V8 recompiles its hot functions with TurboFan on a
-  // background thread: a third of a core-second per process, while ClickHouse needs both cores, for the few
-  // statements a window sends it (which run as fast on V8's baseline compiler). PGlite is the only
-  // WebAssembly this process runs; the flag is read when a module is compiled, so it is set before.
-  v8.setFlagsFromString('--liftoff-only');
-  const { PGlite } = await importOptional<PGliteModule>('@electric-sql/pglite', {
-    what: 'PGlite (embedded PostgreSQL)',
-    packageName: '@electric-sql/pglite',
-    serverVariable: 'MEDALLION_POSTGRES_URL',
-  });
-  const db = await PGlite.create({ dataDir });
+  const db = await openPglite(dataDir);
   const query = async <T>(sql: string, params: readonly unknown[] = []) =>
     (await db.query<T>(sql, params as unknown[])).rows;
   return {

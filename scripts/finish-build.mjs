@@ -7,6 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+// The bundle's first lines: the CommonJS packages bundled (commander) require Node's modules.
+const BANNER = "import { createRequire as createMedallionRequire } from 'node:module';\nconst require = createMedallionRequire(import.meta.url);";
+
 cpSync('src', 'dist', { recursive: true, filter: (source) => !source.endsWith('.ts') });
 await writeTemplate('dist/engines/pglite-template.tar.gz');
 await bundleCli('dist/cli/main.js');
@@ -33,6 +36,8 @@ if (!existsSync(graphFile) || readFileSync(graphFile, 'utf8') !== graph) writeFi
  * omits optional dependencies), the entry is left as tsc wrote it.
  */
 async function bundleCli(entry) {
+  // Run again without tsc before it (by hand), the entry is the bundle already: bundled again, it would declare the banner twice.
+  if (readFileSync(entry, 'utf8').includes(BANNER)) return;
   const external = ['chdb', 'chdb/*', '@electric-sql/pglite', 'pg', '@aws-sdk/*', 'echarts', 'echarts/*'];
   let outputs;
   try {
@@ -50,8 +55,7 @@ async function bundleCli(entry) {
     };
     const result = await esbuild.build({
       entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, write: false, sourcemap: true, external, logLevel: 'error',
-      // The CommonJS packages bundled (commander) require Node's modules.
-      banner: { js: "import { createRequire as createMedallionRequire } from 'node:module';\nconst require = createMedallionRequire(import.meta.url);" },
+      banner: { js: BANNER },
       plugins: [ownUrls],
     });
     outputs = result.outputFiles;

@@ -41,6 +41,7 @@ describe('a new embedded PostgreSQL data directory', () => {
 
     const reopened = await openPglite(dataDir, template);
     assert.deepEqual((await reopened.query<{ total: number }>('SELECT sum(x)::int AS total FROM from_template')).rows, [{ total: 6 }]);
+    assert.deepEqual((await reopened.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows, [{ shared_buffers: '16MB' }]);
     await reopened.close();
   });
 

@@ -63,12 +63,14 @@ async function importPGlite(): Promise<PGliteModule['PGlite']> {
 
 const isNew = (dataDir: string) => !existsSync(dataDir) || readdirSync(dataDir).length === 0;
 
+const builtTemplate = () => TEMPLATE_CANDIDATES.map((url) => fileURLToPath(url)).find((file) => existsSync(file));
+
 /**
  * Opens the PGlite data directory `dataDir`, making it first when it does not exist (from `template`, a file
- * written by {@link writePgliteTemplate}, when there is one). The caller holds the home's lock: no other
- * process opens the directory meanwhile.
+ * written by {@link writePgliteTemplate}; by default the build's, when there is one). The caller holds the
+ * home's lock: no other process opens the directory meanwhile.
  */
-export async function openPglite(dataDir: string, template = TEMPLATE_CANDIDATES.map((url) => fileURLToPath(url)).find((file) => existsSync(file))): Promise<PGliteDatabase> {
+export async function openPglite(dataDir: string, template?: string): Promise<PGliteDatabase> {
   const PGlite = await importPGlite();
   const startParams = [...PGlite.defaultStartParams, ...SETTINGS];
   const initializing = `${dataDir}.initializing`;
@@ -78,9 +80,10 @@ export async function openPglite(dataDir: string, template = TEMPLATE_CANDIDATES
   mkdirSync(path.dirname(dataDir), { recursive: true });
   writeFileSync(initializing, 'PGlite was making the directory beside this file; it is made again when the home is next opened\n');
   let db: PGliteDatabase | undefined;
-  if (template) {
+  const source = template ?? builtTemplate();
+  if (source) {
     try {
-      db = await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(template)]), startParams });
+      db = await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(source)]), startParams });
     } catch {
       // A template PGlite cannot load (written by another version of it): initdb instead, as without one.
       rmSync(dataDir, { recursive: true, force: true });

@@ -7,7 +7,8 @@
 #  4. runs airflow/tests with pytest. Exit status is pytest's; its summary line is printed last.
 # Idempotent; needs only PyPI (first run) and the repository after `npm ci`.
 # Environment: PYTHON (interpreter for the venv, default python3), MEDALLION_AIRFLOW_VENV (venv path),
-# MEDALLION_KEEP_AIRFLOW_HOME=1 (keep the temp AIRFLOW_HOME for inspection); extra arguments go to pytest.
+# MEDALLION_KEEP_AIRFLOW_HOME=1 (keep the temp AIRFLOW_HOME for inspection); extra arguments go to pytest,
+# except `install` alone: step 1 only (CI does it ahead, in the background).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +28,7 @@ if [[ ! -x "$venv/bin/airflow" || ! -x "$venv/bin/pytest" || "$(cat "$stamp" 2>/
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements" -c "$constraints"
   echo "$wanted" >"$stamp"
 fi
+[[ "${1:-}" != install ]] || exit 0
 
 # 2. The CLI the DAG runs.
 # Always rebuilt (a few seconds): the DAG runs dist/, which must be the code under test, not an older build.

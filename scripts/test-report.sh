@@ -5,6 +5,7 @@
 #
 #   scripts/test-report.sh                                every browser test
 #   scripts/test-report.sh test/report/browser.test.ts   some files
+#   scripts/test-report.sh install                        only install the browser when missing (CI does it ahead)
 #
 # Environment: MEDALLION_CHROMIUM, the browser to drive (default /usr/bin/chromium, Debian's package). The
 # tests fail, never skip, when it is not there.
@@ -25,6 +26,7 @@ if [[ ! -x "$chromium" && -z "${MEDALLION_CHROMIUM:-}" ]]; then
 fi
 # Debian's wrapper script prints a harmless shell warning on some machines; the version line is what counts.
 say "$("$chromium" --version 2>/dev/null || echo "no browser at $chromium")"
+[[ "${1:-}" != install ]] || exit 0
 
 export MEDALLION_CHROMIUM="$chromium"
 files=("$@")

@@ -6,6 +6,7 @@
 #   scripts/test-servers.sh                                  every server test
 #   scripts/test-servers.sh test/servers/postgres.test.ts   some files
 #   scripts/test-servers.sh ctl stop|start postgres|s3       used by the tests to take a server down and back up
+#   scripts/test-servers.sh install                          only install what is missing (CI does it ahead, in the background)
 #
 # Nothing listens beyond loopback; data lives in a fresh temporary directory removed at the end; the
 # credentials are random per session and reach the tests only through the environment.
@@ -134,6 +135,7 @@ random_secret() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 mkdir -p "$CACHE_DIR"
 install_postgres
 install_versitygw
+[ "${1:-}" != install ] || exit 0
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medallion-servers.XXXXXX")
 chmod 755 "$WORK"

@@ -5,7 +5,8 @@
 #
 # The client (io.openlineage:openlineage-java, pinned in pom.xml) and its dependencies come from Maven
 # Central on first use into ~/.cache/medallion/openlineage-check (about 10 s and 25 MB); Maven only
-# resolves the classpath, and Java runs the check from source. Needs a JDK (17+) and Maven.
+# resolves the classpath, and Java runs the check from source. Needs a JDK (17+) and Maven. `run.sh install`
+# only resolves the client (CI does it ahead, in the background).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache="${MEDALLION_CACHE_DIR:-$HOME/.cache/medallion}/openlineage-check"
@@ -24,4 +25,5 @@ if ! resolved; then
   mvn -B -q -Dstyle.color=never --no-transfer-progress -f "$here/pom.xml" -Dmaven.repo.local="$cache/m2" dependency:build-classpath -Dmdep.outputFile="$classpath.tmp" >&2
   mv "$classpath.tmp" "$classpath"
 fi
+[ "${1:-}" != install ] || exit 0
 exec java -cp "$(cat "$classpath")" "$here/OpenLineageCheck.java" "$@"

@@ -64,7 +64,7 @@ describe('the embedded home lock between real processes', () => {
     try {
       const impatient = await medallion(['run', '--from', WINDOW], { ...env, MEDALLION_LOCK_TIMEOUT_MS: '1500' });
       assert.equal(impatient.code, 1, impatient.stderr);
-      const holder = `pid ${first.pid} on ${escape(os.hostname())} \\(main\\.ts run --from ${escape(WINDOW)}\\), since \\S+`;
+      const holder = `pid ${first.pid} on ${escape(os.hostname())} \\(main\\.js run --from ${escape(WINDOW)}\\), since \\S+`;
       assert.match(impatient.stderr, new RegExp(`MEDALLION_HOME ${escape(home)} is held by ${holder}; waiting up to 1\\.5 s`));
       assert.match(impatient.stderr, new RegExp(`MEDALLION_HOME ${escape(home)} is held by ${holder}; waited 1500 ms \\(MEDALLION_LOCK_TIMEOUT_MS\\)`));
       assert.doesNotMatch(impatient.stderr, /chDB|✓|✗/, 'it opened no engine and ran no task');

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MID_POINTS } from '../../src/faults.js';
 import { TASK_IDS } from '../../src/task-ids.js';
-import { runScript } from '../cli.js';
+import { medallion, runScript } from '../cli.js';
 
 const RANGE = ['--from', '2026-11-20T10:00Z', '--to', '2026-11-20T13:00Z'];
 const ENV = { MEDALLION_EVENTS_PER_HOUR: '2000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0', MEDALLION_RETRY_DELAY_MS: '1' };
@@ -40,7 +40,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 }
 
 const node = (args: readonly string[], env: Record<string, string>) => runScript(args[0]!, args.slice(1), env, baseEnv());
-const medallionRun = (home: string, extra: Record<string, string> = {}) => node(['src/cli/main.ts', 'run', ...RANGE], { ...ENV, MEDALLION_HOME: home, ...extra });
+const medallionRun = (home: string, extra: Record<string, string> = {}) => medallion(['run', ...RANGE], { ...ENV, MEDALLION_HOME: home, ...extra }, baseEnv());
 
 async function dump(home: string): Promise<Record<string, unknown>> {
   const result = await node(['test/faults/dump.ts', home], {});
@@ -93,7 +93,7 @@ describe('SIGKILL at every task boundary and in the middle of every write, then 
   before(async () => {
     scratch = await mkdtemp(path.join(os.tmpdir(), 'medallion-faults-'));
     template = path.join(scratch, 'template');
-    const created = await node(['src/cli/main.ts', 'task', 'ensure_all_tables', '--start', '2026-11-20T10:00Z'], { ...ENV, MEDALLION_HOME: template });
+    const created = await medallion(['task', 'ensure_all_tables', '--start', '2026-11-20T10:00Z'], { ...ENV, MEDALLION_HOME: template }, baseEnv());
     assert.equal(created.code, 0, created.stderr);
     const cleanHome = await freshHome('clean');
     const cleanRun = await medallionRun(cleanHome);

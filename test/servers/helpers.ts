@@ -13,6 +13,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { parquetReadObjects } from 'hyparquet';
 import type { Config } from '../../src/config.js';
 import type { Engines } from '../../src/engines/index.js';
+import { builtCli } from '../cli.js';
 import { openTestPipeline, type TestPipeline } from '../helpers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -204,12 +205,12 @@ export async function captureStderr<T>(work: () => Promise<T>): Promise<{ result
   }
 }
 
-/** Runs the CLI (src/cli/main.ts through tsx) with exactly `env` added to a MEDALLION_-free environment. */
+/** Runs the CLI (the build, see builtCli in test/cli.ts) with exactly `env` added to a MEDALLION_-free environment. */
 export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args],
+      [builtCli(), ...args],
       { cwd: ROOT, env: { ...baseEnv(), ...env }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );

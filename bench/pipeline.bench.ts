@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { formatDuration, formatTable } from '../src/cli/format.js';
 import { loadConfig } from '../src/config.js';
+import { displayUrl, holdsSecrets } from '../src/secrets.js';
 import { openEngines, type Warehouse } from '../src/engines/index.js';
 import { formatClickHouseTime } from '../src/layers/batch.js';
 import { defaultRunId } from '../src/pipeline/context.js';
@@ -104,6 +105,16 @@ const home = await mkdtemp(path.join(os.tmpdir(), 'medallion-bench-'));
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_INHERITED.includes(name)));
 const windowEnv: NodeJS.ProcessEnv = { ...baseEnv, MEDALLION_HOME: home, MEDALLION_EVENTS_PER_HOUR: String(options.events), MEDALLION_TASK_RETRIES: '0' };
 const config = loadConfig(windowEnv);
+/**
+ * The caller's MEDALLION_ settings the windows run with (MEDALLION_SILVER_SLICE_ROWS, for instance): in the
+ * header and the JSON, so that runs are compared with what they ran; a URL's credentials masked.
+ */
+const settings = Object.fromEntries(
+  Object.entries(baseEnv)
+    .filter(([name, value]) => name.startsWith('MEDALLION_') && value !== undefined)
+    .map(([name, value]) => [name, holdsSecrets(name) ? displayUrl(value!) : value!])
+    .sort(([a], [b]) => a!.localeCompare(b!)),
+) as Record<string, string>;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** One outcome of `run --json`: the runner's RunOutcome in the CLI's snake_case, with the process's peak RSS. */
@@ -343,7 +354,8 @@ const historyText = history
 
 console.log(
   `\nmedallion pipeline bench: ${options.events} events per window (${expectedRows(options.events)} bronze rows), ${options.windows} synthetic window${options.windows === 1 ? '' : 's'} (cold${options.windows > 1 ? ` + ${options.windows - 1} warm` : ''}) + 1 empty, ` +
-    `one process each; ${historyText}; bare reference ${Math.round(bareMs)} ms (best of ${REPEATS}); ${machine.cores} cores, node ${machine.node}, commit ${commit}${dirty ? ' (dirty)' : ''}\n`,
+    `one process each; ${historyText}; bare reference ${Math.round(bareMs)} ms (best of ${REPEATS}); ${machine.cores} cores, node ${machine.node}, commit ${commit}${dirty ? ' (dirty)' : ''}` +
+    `${Object.keys(settings).length ? `; settings ${Object.entries(settings).map(([name, value]) => `${name}=${value}`).join(' ')}` : ''}\n`,
 );
 if (history) {
   console.log(formatTable(Object.entries(history.rows).map(([name, rows]) => ({ table: name, history_rows: rows }))));
@@ -371,6 +383,7 @@ const results = {
   dirty,
   machine,
   options: { events: options.events, windows: options.windows, historyDays: options.historyDays, historyEvents, historyIds: options.historyIds },
+  settings,
   bronzeRowsPerWindow: expectedRows(options.events),
   dedupHorizonDays: config.dedupHorizonDays,
   bareMs: Math.round(bareMs),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { silverCheckHours } from '../src/layers/silver/repository.js';
+import * as silver from '../src/layers/silver/repository.js';
 import type { RunEvent } from '../src/pipeline/runner.js';
 import { chRows, HOUR, openTestPipeline, windowAt, type TestPipeline } from './helpers.js';
 
@@ -229,10 +229,10 @@ describe('silver holds each event id once across the dedup horizon', () => {
     const hours = ['2026-10-22 23:00:00', '2026-10-23 00:00:00', '2026-11-19 12:00:00', '2026-11-20 10:00:00'];
     const touched = { hours, dates: [], params: { touched_hours: hours, touched_dates: [] } };
     // 30 days: hours on days before 2026-10-23 (28 days before the batch's day) are checked; later ones are within the lookup.
-    assert.deepEqual(silverCheckHours(batch, touched, 30, '2026-11-20'), ['2026-10-22 23:00:00']);
-    assert.deepEqual(silverCheckHours(batch, touched, 30, '2026-12-20'), ['2026-10-22 23:00:00'], 'a delivery 30 days later is within the lookup');
-    assert.deepEqual(silverCheckHours(batch, touched, 30, '2026-12-21'), hours, 'a delivery 31 days later is not: every touched hour is checked');
-    assert.deepEqual(silverCheckHours(batch, { ...touched, hours: hours.slice(2) }, 30, '1970-01-01'), []);
+    assert.deepEqual(silver.silverCheckHours(batch, touched, 30, '2026-11-20'), ['2026-10-22 23:00:00']);
+    assert.deepEqual(silver.silverCheckHours(batch, touched, 30, '2026-12-20'), ['2026-10-22 23:00:00'], 'a delivery 30 days later is within the lookup');
+    assert.deepEqual(silver.silverCheckHours(batch, touched, 30, '2026-12-21'), hours, 'a delivery 31 days later is not: every touched hour is checked');
+    assert.deepEqual(silver.silverCheckHours(batch, { ...touched, hours: hours.slice(2) }, 30, '1970-01-01'), []);
   });
 
   it('a deployment from before silver.event_ids registers what silver holds when its tables are next ensured, so older events are found', async () => {
@@ -256,6 +256,33 @@ describe('silver holds each event id once across the dedup horizon', () => {
       );
       assert.equal(registry!.registered, registry!.silver, 'every silver event is registered first, once');
       assert.equal(registry!.delivered, '2026-11-20', 'under the delivery date of the run that delivered it');
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it("silver.fact_events of an earlier release (projections rebuilt at each merge) merges them instead once its tables are next ensured, and they stay exact", async () => {
+    const pipeline = await openTestPipeline();
+    try {
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const clickhouse = await pipeline.engines.clickhouse();
+      const mode = async () =>
+        (await chRows<{ engine_full: string }>(pipeline, "SELECT engine_full FROM system.tables WHERE database = 'silver' AND name = 'fact_events'"))[0]!.engine_full.match(/deduplicate_merge_projection_mode = '(\w+)'/)?.[1];
+      assert.equal(await mode(), 'ignore');
+      // What the earlier release's table says.
+      await clickhouse.command("ALTER TABLE silver.fact_events MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'");
+      assert.equal(await mode(), 'rebuild');
+      await silver.createTables(clickhouse);
+      assert.equal(await mode(), 'ignore');
+      assert.equal((await pipeline.run(windowAt(1))).status, 'success');
+      const daily = (projections: 0 | 1) =>
+        chRows(pipeline, `SELECT toString(event_date) AS d, count() AS n, uniqExact(user_name) AS u, toString(sum(value)) AS v FROM silver.fact_events GROUP BY event_date ORDER BY d SETTINGS optimize_use_projections = ${projections}, force_optimize_projection = ${projections}`);
+      const before = await daily(0);
+      await clickhouse.command('OPTIMIZE TABLE silver.fact_events FINAL');
+      const [parts] = await chRows<{ parts: number }>(pipeline, "SELECT count() AS parts FROM system.parts WHERE active AND database = 'silver' AND table = 'fact_events'");
+      assert.equal(parts!.parts, 1, 'the two windows\' parts were merged');
+      assert.deepEqual(await daily(1), before, 'the merged projection equals the rows');
+      assert.equal(before.length > 0, true);
     } finally {
       await pipeline.close();
     }

@@ -27,8 +27,15 @@ CREATE TABLE IF NOT EXISTS silver.fact_events /*ON CLUSTER*/
 ENGINE = /*Replicated*/ReplacingMergeTree
 PARTITION BY toYYYYMM(event_date)
 ORDER BY (event_date, event_hour, event_id)
-SETTINGS deduplicate_merge_projection_mode = 'rebuild'
+SETTINGS deduplicate_merge_projection_mode = 'ignore'
 COMMENT 'Valid events, each event_id once (transform_silver inserts only ids not yet present)';
+
+-- A merge combines the parts' projections as it combines their rows, instead of rebuilding every projection
+-- from the merged rows ('rebuild', which tables of earlier releases have): silver's merges are most of a
+-- window's background work, and this halves them or better (18.3 M rows of two 10 M windows: 6.6 instead of
+-- 13-31 core-seconds). It is exact because a merge of this table never drops a row: transform_silver inserts
+-- an event id only when no delivery holds it, and the gate fails a run that leaves one twice.
+ALTER TABLE silver.fact_events /*ON CLUSTER*/ MODIFY SETTING deduplicate_merge_projection_mode = 'ignore';
 
 -- The events each batch added, per hour, read from a few pre-aggregated rows whatever the history: the gate's
 -- silver count and transform_silver's "did an earlier attempt insert already?" (added by ALTER so that

@@ -26,7 +26,10 @@ export function builtCli(): string {
     const built = statSync(BUILT_CLI, { throwIfNoEntry: false })?.mtimeMs ?? 0;
     const newer = readdirSync(path.join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
       .map((file) => path.join(ROOT, 'src', file))
-      .find((file) => statSync(file).isFile() && statSync(file).mtimeMs > built);
+      .find((file) => {
+        const stat = statSync(file);
+        return stat.isFile() && stat.mtimeMs > built;
+      });
     if (built === 0 || newer) throw new Error(`the tests run the built CLI and ${built === 0 ? 'there is none' : `${path.relative(ROOT, newer!)} is newer than it`}: run \`npm run build\` first (npm test does)`);
     buildChecked = true;
   }

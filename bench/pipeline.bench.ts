@@ -103,14 +103,19 @@ interface WindowRun {
 
 const home = await mkdtemp(path.join(os.tmpdir(), 'medallion-bench-'));
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_INHERITED.includes(name)));
-const windowEnv: NodeJS.ProcessEnv = { ...baseEnv, MEDALLION_HOME: home, MEDALLION_EVENTS_PER_HOUR: String(options.events), MEDALLION_TASK_RETRIES: '0' };
+/**
+ * The windows stand for consecutive hours but follow each other within seconds: the parts a window's merges
+ * replaced are deleted at its own close (lifetime 0), as an hourly deployment's next window deletes them
+ * (default 480 s; see src/engines/replaced-parts.ts). A caller's own setting wins.
+ */
+const windowEnv: NodeJS.ProcessEnv = { MEDALLION_OLD_PARTS_LIFETIME_SECONDS: '0', ...baseEnv, MEDALLION_HOME: home, MEDALLION_EVENTS_PER_HOUR: String(options.events), MEDALLION_TASK_RETRIES: '0' };
 const config = loadConfig(windowEnv);
 /**
- * The caller's MEDALLION_ settings the windows run with (MEDALLION_SILVER_SLICE_ROWS, for instance): in the
+ * The MEDALLION_ settings the windows run with, the caller's (MEDALLION_SILVER_SLICE_ROWS, for instance) and the lifetime above: in the
  * header and the JSON, so that runs are compared with what they ran; a URL's credentials masked.
  */
 const settings = Object.fromEntries(
-  Object.entries(baseEnv)
+  Object.entries({ MEDALLION_OLD_PARTS_LIFETIME_SECONDS: windowEnv.MEDALLION_OLD_PARTS_LIFETIME_SECONDS, ...baseEnv })
     .filter(([name, value]) => name.startsWith('MEDALLION_') && value !== undefined)
     .map(([name, value]) => [name, holdsSecrets(name) ? displayUrl(value!) : value!])
     .sort(([a], [b]) => a!.localeCompare(b!)),

@@ -63,6 +63,11 @@ const environmentSchema = z.object({
    * its ids. Defaults to what MEDALLION_CLICKHOUSE_MEMORY_MB holds (about 300 bytes a row), 10 M without it.
    */
   MEDALLION_SILVER_SLICE_ROWS: positiveInt(1_000_000_000).optional(),
+  /**
+   * Seconds after a merge before the embedded ClickHouse deletes the parts it replaced (at a process's close:
+   * chDB never does; see src/engines/replaced-parts.ts). A server applies its own old_parts_lifetime.
+   */
+  MEDALLION_OLD_PARTS_LIFETIME_SECONDS: nonNegativeInt(30 * 86_400).default(480),
   MEDALLION_POSTGRES_URL: urlWithScheme(['postgres:', 'postgresql:']).optional(),
   MEDALLION_POSTGRES_SSLMODE: z.enum(POSTGRES_SSL_MODES, { error: `must be one of ${POSTGRES_SSL_MODES.join(', ')}` }).optional(),
   MEDALLION_POSTGRES_SSLROOTCERT: z.string().min(1).optional(),
@@ -98,8 +103,9 @@ export interface Config {
   /**
    * `cluster`: DDL runs ON CLUSTER with Replicated*MergeTree engines (one shard, any number of replicas).
    * `memoryMb`: what one statement may use before it spills (half) and fails (all); see MEDALLION_CLICKHOUSE_MEMORY_MB.
+   * `oldPartsLifetimeSeconds`: how long after a merge the embedded engine keeps the parts it replaced.
    */
-  clickhouse: ({ mode: 'embedded'; path: string } | { mode: 'server'; url: string; cluster?: string }) & { memoryMb?: number };
+  clickhouse: ({ mode: 'embedded'; path: string; oldPartsLifetimeSeconds: number } | { mode: 'server'; url: string; cluster?: string }) & { memoryMb?: number };
   /** `tls`: from MEDALLION_POSTGRES_SSLMODE / _SSLROOTCERT; absent, the URL's own sslmode applies. */
   postgres: { mode: 'embedded'; path: string } | { mode: 'server'; url: string; tls?: PostgresTls };
   postgresSchema: string;
@@ -174,7 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     home,
     clickhouse: e.MEDALLION_CLICKHOUSE_URL
       ? { mode: 'server', url: e.MEDALLION_CLICKHOUSE_URL, ...(e.MEDALLION_CLICKHOUSE_CLUSTER ? { cluster: e.MEDALLION_CLICKHOUSE_CLUSTER } : {}), ...(e.MEDALLION_CLICKHOUSE_MEMORY_MB ? { memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB } : {}) }
-      : { mode: 'embedded', path: path.join(home, 'clickhouse'), memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB },
+      : { mode: 'embedded', path: path.join(home, 'clickhouse'), oldPartsLifetimeSeconds: e.MEDALLION_OLD_PARTS_LIFETIME_SECONDS, memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB },
     postgres: e.MEDALLION_POSTGRES_URL
       ? { mode: 'server', url: e.MEDALLION_POSTGRES_URL, ...(tls ? { tls } : {}) }
       : { mode: 'embedded', path: path.join(home, 'postgres') },

@@ -30,8 +30,11 @@ export const LINEAGE_REPLACE_POINT = 'mid:register_catalog';
 /** When a home's embedded PostgreSQL is first opened: its data directory written, not yet known to be whole. */
 export const NEW_POSTGRES_HOME_POINT = 'mid:new_postgres_home';
 
+/** When the embedded ClickHouse closes: a part a merge replaced renamed for deletion, not yet deleted. */
+export const REPLACED_PARTS_POINT = 'mid:remove_replaced_parts';
+
 /** Every point a drill can name. */
-export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, REPORT_POINT, LINEAGE_REPLACE_POINT, NEW_POSTGRES_HOME_POINT];
+export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, REPORT_POINT, LINEAGE_REPLACE_POINT, NEW_POSTGRES_HOME_POINT, REPLACED_PARTS_POINT];
 
 /** Parses `<point>[#<n>]`; undefined when the text is not of that form or names no known point. */
 export function parseKillAt(spec: string): { point: string; occurrence: number } | undefined {

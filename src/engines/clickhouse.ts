@@ -3,9 +3,10 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ErrorLogP
 import { parse } from 'lossless-json';
 import type { Config } from '../config.js';
 import { displayUrl, maskSecrets } from '../secrets.js';
-import { renderDeployment, type Deployment } from '../sql.js';
+import { renderDeployment, sqlFile, type Deployment } from '../sql.js';
 import { whenUnreachable } from './errors.js';
 import { importOptional } from './optional.js';
+import { removeReplacedParts } from './replaced-parts.js';
 import type { ResultColumn, ResultSet } from './result-set.js';
 
 export type QueryParams = Record<string, unknown>;
@@ -79,6 +80,11 @@ export interface ClickHouseOptions {
   advice?: string;
   /** Let the client log its warnings and errors (masked) on stderr. */
   verbose?: boolean;
+}
+
+function reportCleanupFailure(error: unknown): undefined {
+  process.stderr.write(`chDB: the data parts its merges replaced were not all deleted (tried again at the next close): ${(error as Error).message}\n`);
+  return undefined;
 }
 
 export async function openClickHouse(target: Config['clickhouse'], options: ClickHouseOptions = {}): Promise<Warehouse> {
@@ -169,7 +175,15 @@ export async function openClickHouse(target: Config['clickhouse'], options: Clic
       );
     },
     async close() {
+      if (target.mode === 'server') return client.close();
+      // What chDB leaves of its merges, removed once the session is closed (see replaced-parts.ts). A failure
+      // to read or delete them costs disk, not data: it is reported, and the next close tries again.
+      const replaced = await client
+        .query({ query: sqlFile(import.meta.url, 'replaced_parts'), format: 'JSONEachRow', query_params: { lifetime_seconds: target.oldPartsLifetimeSeconds } })
+        .then((result) => result.json<{ path: string }>())
+        .catch(reportCleanupFailure);
       await client.close();
+      if (replaced?.length) await removeReplacedParts(target.path, replaced.map((part) => part.path)).catch(reportCleanupFailure);
     },
   };
 }

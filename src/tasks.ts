@@ -108,6 +108,10 @@ export async function transformSilver(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await touchedWindows(ctx);
   const rowsIn = await bronze.countBatchRows(clickhouse, ctx.batch);
+  // No valid row touches an hour: nothing to register or insert (an empty window's three statements).
+  if (touched.hours.length === 0) {
+    return result(`no valid rows of ${rowsIn} to merge into silver`, rowsIn, 0, { touched_hours: 0, event_id_lookup_ms: 0, silver_insert_ms: 0, silver_slices: 0 }, { 'silver.fact_events': { rows: 0 } });
+  }
   const timing = await silver.insertNewEvents(clickhouse, ctx.batch, touched, { bronzeRows: rowsIn, horizonDays: ctx.config.dedupHorizonDays, sliceRows: ctx.config.silverSliceRows });
   const silverRows = await silver.batchEventsInSilver(clickhouse, ctx.batch, touched);
   // The full accounting (new, duplicates, already in silver) is verify_pipeline's: counted once, by the gate.
@@ -134,13 +138,14 @@ export async function updateDimUsers(ctx: RunContext): Promise<TaskResult> {
 
 export async function snapshotGoldHistory(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
+  const touched = await touchedWindows(ctx);
+  if (touched.hours.length === 0) return result('0 gold rows snapshotted to history: the batch touched no hour', 0, 0, { history_rows: 0 }, historyOutputs({ hourly: 0, daily: 0 }));
   // At most once per batch: a rerun would otherwise record this batch's own aggregation as "before". The
   // task's recorded success is the completion marker; without it, a partial snapshot is completed.
   if (await catalog.taskSucceeded(clickhouse, ctx.runId, 'snapshot_gold_history')) {
     const existing = await gold.countSnapshots(clickhouse, ctx.batch);
     return result(`history already snapshotted for this batch (${existing.hourly + existing.daily} rows)`, 0, 0, { history_rows: existing.hourly + existing.daily }, historyOutputs(existing));
   }
-  const touched = await touchedWindows(ctx);
   const copied = await gold.snapshotHistory(clickhouse, ctx.batch, touched);
   const rows = copied.hourly + copied.daily;
   return result(`${rows} gold rows snapshotted to history (${copied.hourly} hourly, ${copied.daily} daily)`, rows, rows, { history_rows: rows }, historyOutputs(copied));
@@ -155,7 +160,7 @@ const historyOutputs = (copied: gold.SnapshotCounts): TaskResult['outputs'] => (
 export async function aggregateGoldHourly(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await touchedWindows(ctx);
-  const rows = await gold.aggregateHourly(clickhouse, ctx.batch, touched);
+  const rows = touched.hours.length === 0 ? [] : await gold.aggregateHourly(clickhouse, ctx.batch, touched);
   const events = rows.reduce((sum, row) => sum + row.event_count, 0);
   return result(`${rows.length} hourly rows over ${touched.hours.length} hours (${events} events)`, events, rows.length, { gold_hourly_rows: rows.length }, { 'gold.agg_events_hourly': { rows: rows.length } });
 }
@@ -163,7 +168,7 @@ export async function aggregateGoldHourly(ctx: RunContext): Promise<TaskResult> 
 export async function aggregateGoldDaily(ctx: RunContext): Promise<TaskResult> {
   const clickhouse = await ctx.engines.clickhouse();
   const touched = await touchedWindows(ctx);
-  const rows = await gold.aggregateDaily(clickhouse, ctx.batch, touched);
+  const rows = touched.dates.length === 0 ? [] : await gold.aggregateDaily(clickhouse, ctx.batch, touched);
   const events = rows.reduce((sum, row) => sum + row.total_events, 0);
   return result(`${rows.length} daily rows over ${touched.dates.length} dates (${events} events)`, events, rows.length, { gold_daily_rows: rows.length }, { 'gold.rpt_daily_summary': { rows: rows.length } });
 }

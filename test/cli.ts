@@ -36,6 +36,11 @@ export function builtCli(): string {
   return BUILT_CLI;
 }
 
+/** The process environment without any MEDALLION_ variable of the shell that runs the tests: a child sees only what a test gives it. */
+export function baseEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MEDALLION_')));
+}
+
 /** Runs the medallion CLI (the build, see {@link builtCli}) in a child process, as a user would. */
 export function medallion(args: readonly string[], env: Record<string, string> = {}, baseEnv: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   return runNode([builtCli(), ...args], env, baseEnv);

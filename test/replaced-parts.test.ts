@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
-import { medallion, runScript } from './cli.js';
+import { baseEnv, medallion, runScript } from './cli.js';
 
 let dir: string;
 before(async () => {
@@ -20,8 +20,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The environment without any MEDALLION_ variable of the shell that runs the tests. */
-const baseEnv = () => Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MEDALLION_')));
 const ENV = { MEDALLION_EVENTS_PER_HOUR: '1000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0' };
 const run = (home: string, from: string, extra: Record<string, string> = {}) => medallion(['run', '--from', from], { ...ENV, MEDALLION_HOME: home, ...extra }, baseEnv());
 

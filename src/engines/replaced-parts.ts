@@ -25,13 +25,11 @@ import { faultPoint, REPLACED_PARTS_POINT } from '../faults.js';
 const PART_NAME = /^[A-Za-z0-9-]+_\d+_\d+_\d+(?:_\d+)?$/;
 
 /**
- * Deletes the given part directories (system.parts paths) that lie in `clickhouseDir`'s store, and returns
- * how many it deleted. A path of any other shape is left alone: nothing outside the home's parts is touched.
+ * Deletes the given part directories (system.parts paths) that lie in `clickhouseDir`'s store. A path of any
+ * other shape is left alone: nothing outside the home's parts is touched.
  */
-export async function removeReplacedParts(clickhouseDir: string, partPaths: readonly string[]): Promise<number> {
-  if (partPaths.length === 0) return 0;
+export async function removeReplacedParts(clickhouseDir: string, partPaths: readonly string[]): Promise<void> {
   const store = path.join(await realpath(clickhouseDir), 'store') + path.sep;
-  let removed = 0;
   for (const partPath of partPaths) {
     const resolved = path.resolve(partPath);
     const name = path.basename(resolved);
@@ -46,7 +44,5 @@ export async function removeReplacedParts(clickhouseDir: string, partPaths: read
     }
     faultPoint(REPLACED_PARTS_POINT);
     await rm(doomed, { recursive: true, force: true });
-    removed += 1;
   }
-  return removed;
 }

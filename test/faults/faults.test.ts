@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MID_POINTS } from '../../src/faults.js';
 import { TASK_IDS } from '../../src/task-ids.js';
-import { medallion, runScript } from '../cli.js';
+import { baseEnv, medallion, runScript } from '../cli.js';
 
 const RANGE = ['--from', '2026-11-20T10:00Z', '--to', '2026-11-20T13:00Z'];
 const ENV = { MEDALLION_EVENTS_PER_HOUR: '2000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0', MEDALLION_RETRY_DELAY_MS: '1' };
@@ -33,11 +33,6 @@ const ALL_POINTS = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${ta
 /** FAULTS_ONLY=<point>,<point> runs only those drills (while working on one of them). */
 const POINTS = process.env.FAULTS_ONLY ? ALL_POINTS.filter((point) => process.env.FAULTS_ONLY!.split(',').includes(point)) : ALL_POINTS;
 const PARALLEL = 2;
-
-/** The environment without any MEDALLION_ variable of the shell that runs the tests. */
-function baseEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MEDALLION_')));
-}
 
 const node = (args: readonly string[], env: Record<string, string>) => runScript(args[0]!, args.slice(1), env, baseEnv());
 const medallionRun = (home: string, extra: Record<string, string> = {}) => medallion(['run', ...RANGE], { ...ENV, MEDALLION_HOME: home, ...extra }, baseEnv());

@@ -13,7 +13,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { parquetReadObjects } from 'hyparquet';
 import type { Config } from '../../src/config.js';
 import type { Engines } from '../../src/engines/index.js';
-import { builtCli } from '../cli.js';
+import { baseEnv, builtCli } from '../cli.js';
 import { openTestPipeline, type TestPipeline } from '../helpers.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,10 +66,6 @@ export function serverTargets(label: string): Record<string, string> {
   };
 }
 
-/** The process environment without any MEDALLION_ variable, so a child sees only what a test gives it. */
-export function baseEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MEDALLION_')));
-}
 
 /** A pipeline in this process: embedded ClickHouse in a fresh MEDALLION_HOME, targets from `env`. */
 /** The same pipeline as the embedded suites use, pointed at the servers by `env`. */

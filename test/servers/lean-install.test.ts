@@ -13,7 +13,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { baseEnv, NO_SERVERS, ROOT, servers, serverTargets } from './helpers.js';
+import { baseEnv } from '../cli.js';
+import { NO_SERVERS, ROOT, servers, serverTargets } from './helpers.js';
 
 interface Result {
   code: number;

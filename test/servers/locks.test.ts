@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { openPostgres, type Postgres } from '../../src/engines/postgres.js';
 import { windowKey } from '../../src/engines/window-claim.js';
-import { startMedallion, type RunningCli } from '../cli.js';
-import { baseEnv, downloadPrefix, EVENTS_PER_HOUR, NO_SERVERS, runCli, servers, serverTargets } from './helpers.js';
+import { baseEnv, startMedallion, type RunningCli } from '../cli.js';
+import { downloadPrefix, EVENTS_PER_HOUR, NO_SERVERS, runCli, servers, serverTargets } from './helpers.js';
 
 const WINDOW = new Date('2026-11-20T10:00:00Z');
 const RUN_ID = 'scheduled__2026-11-20T10:00:00+00:00';

@@ -288,6 +288,48 @@ describe('silver holds each event id once across the dedup horizon', () => {
     }
   });
 
+  it("silver.fact_events of an earlier release (hourly_totals and batch_hours) gets hourly_batch_totals built for its parts and the two dropped, and every read it serves stays exact", async () => {
+    const pipeline = await openTestPipeline();
+    try {
+      assert.equal((await pipeline.run(windowAt(0))).status, 'success');
+      const clickhouse = await pipeline.engines.clickhouse();
+      const projections = async () =>
+        (await chRows<{ name: string }>(pipeline, "SELECT name FROM system.projections WHERE database = 'silver' AND table = 'fact_events' ORDER BY name")).map((projection) => projection.name);
+      assert.deepEqual(await projections(), ['daily_totals', 'hourly_batch_totals', 'user_totals']);
+      // What the earlier release's table holds: its two projections, built for the window's parts.
+      await clickhouse.command('ALTER TABLE silver.fact_events DROP PROJECTION hourly_batch_totals SETTINGS mutations_sync = 2');
+      await clickhouse.command(
+        'ALTER TABLE silver.fact_events ADD PROJECTION hourly_totals (SELECT event_date, event_hour, category, source, count(), sum(is_revenue), sum(value) GROUP BY event_date, event_hour, category, source)',
+      );
+      await clickhouse.command('ALTER TABLE silver.fact_events ADD PROJECTION batch_hours (SELECT _batch_id, event_date, event_hour, count() GROUP BY _batch_id, event_date, event_hour)');
+      await clickhouse.command('ALTER TABLE silver.fact_events MATERIALIZE PROJECTION hourly_totals SETTINGS mutations_sync = 2');
+      await clickhouse.command('ALTER TABLE silver.fact_events MATERIALIZE PROJECTION batch_hours SETTINGS mutations_sync = 2');
+      assert.deepEqual(await projections(), ['batch_hours', 'daily_totals', 'hourly_totals', 'user_totals']);
+
+      await silver.createTables(clickhouse);
+      assert.equal(await silver.upgradeTables(clickhouse), true, 'the parts written before hourly_batch_totals get it built');
+      assert.deepEqual(await projections(), ['daily_totals', 'hourly_batch_totals', 'user_totals']);
+      const deadline = Date.now() + 60_000;
+      while ((await chRows<{ running: number }>(pipeline, "SELECT count() AS running FROM system.mutations WHERE database = 'silver' AND table = 'fact_events' AND NOT is_done"))[0]!.running > 0) {
+        assert.ok(Date.now() < deadline, 'the projection was built within a minute');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal(await silver.upgradeTables(clickhouse), false, 'every part has it now: nothing left to build');
+
+      assert.equal((await pipeline.run(windowAt(1))).status, 'success');
+      const served = (projections: 0 | 1) =>
+        Promise.all([
+          chRows(pipeline, `SELECT toString(event_date) AS d, event_hour, toString(category) AS c, toString(source) AS s, count() AS n, sum(is_revenue) AS r, toString(sum(value)) AS v FROM silver.fact_events GROUP BY event_date, event_hour, category, source ORDER BY ALL SETTINGS optimize_use_projections = ${projections}, force_optimize_projection = ${projections}`),
+          chRows(pipeline, `SELECT _batch_id, toString(event_date) AS d, event_hour, count() AS n FROM silver.fact_events GROUP BY _batch_id, event_date, event_hour ORDER BY ALL SETTINGS optimize_use_projections = ${projections}, force_optimize_projection = ${projections}`),
+        ]);
+      const rows = await served(0);
+      assert.equal(new Set(rows[1].map((row) => (row as { _batch_id: string })._batch_id)).size, 2, 'both windows are in silver');
+      assert.deepEqual(await served(1), rows, 'the projection, served alone, equals the rows');
+    } finally {
+      await pipeline.close();
+    }
+  });
+
   it('MEDALLION_DEDUP_HORIZON_DAYS is 30 by default and refuses fewer than 30 days', () => {
     assert.equal(loadConfig({}).dedupHorizonDays, 30);
     assert.equal(loadConfig({ MEDALLION_DEDUP_HORIZON_DAYS: '365' }).dedupHorizonDays, 365);

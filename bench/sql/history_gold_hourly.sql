@@ -1,5 +1,5 @@
 -- History for the benchmark: gold.agg_events_hourly for every hour silver holds, with the shape of
--- aggregate_hourly (src/layers/gold/sql), so it reads silver's hourly_totals projection. A row's _batch_id is
+-- aggregate_hourly (src/layers/gold/sql), so it reads silver's hourly_batch_totals projection. A row's _batch_id is
 -- the run that last re-aggregated the hour: a window touches its own hour and the 24 before it (late
 -- events), so the window 24 hours after it, or the last history window.
 INSERT INTO gold.agg_events_hourly (event_date, event_hour, category, source, event_count, revenue_events, total_value, _batch_id)

@@ -12,9 +12,9 @@ export async function createTables(clickhouse: Warehouse): Promise<void> {
  * Brings tables created by an earlier release to the current layout, after createTables; true when it changed
  * something. dim_users keyed by (user_name, valid_from) is copied into silver.dim_users_next, created by the
  * current DDL, and the two are exchanged (atomic), then the earlier one is dropped: a step cut short by a crash
- * is repeated by the next ensure_all_tables. Parts of silver.fact_events written before its user_totals or
- * daily_totals projection get it built (a background mutation; reads are exact meanwhile). Otherwise it costs
- * three queries on system tables.
+ * is repeated by the next ensure_all_tables. Parts of silver.fact_events written before one of its projections
+ * (PROJECTIONS_ADDED_LATER) get it built (a background mutation; reads are exact meanwhile). Otherwise it costs
+ * a query on system tables, and one per projection.
  */
 export async function upgradeTables(clickhouse: Warehouse): Promise<boolean> {
   const tables = new Map((await clickhouse.rows<{ name: string; sorting_key: string }>(sqlFile(import.meta.url, 'dim_users_layouts'))).map((table) => [table.name, table.sorting_key]));
@@ -39,7 +39,7 @@ export async function upgradeTables(clickhouse: Warehouse): Promise<boolean> {
 }
 
 /** Projections of silver.fact_events added by ALTER, which parts written before them are given (create_tables.sql). */
-const PROJECTIONS_ADDED_LATER = ['user_totals', 'daily_totals'] as const;
+const PROJECTIONS_ADDED_LATER = ['user_totals', 'daily_totals', 'hourly_batch_totals'] as const;
 
 /** silver.dim_users' sorting key, as system.tables shows it, and the head of the statement that creates it. */
 const DIM_USERS_KEY = 'valid_to, user_name';
@@ -109,7 +109,7 @@ export async function insertNewEvents(clickhouse: Warehouse, batch: Batch, touch
   return timing;
 }
 
-/** The events silver holds for the batch (its new events): a few rows of the batch_hours projection, no scan. */
+/** The events silver holds for the batch (its new events): a few rows of the hourly_batch_totals projection, no scan. */
 export async function batchEventsInSilver(clickhouse: Warehouse, batch: Batch, touched: TouchedWindows): Promise<number> {
   const [held] = await clickhouse.rows<{ rows: number }>(sqlFile(import.meta.url, 'batch_rows_in_silver'), { ...batch.params, ...touched.params });
   return Number(held?.rows ?? 0);

@@ -1,6 +1,6 @@
 -- The per-batch accounting, from what the tables hold rather than from what the tasks reported, and without a
 -- second pass over the batch's events: counts over the batch's key range of bronze (two narrow columns) and
--- of quarantine, the batch's rows of the registry's delivery day, and silver's batch_hours projection.
+-- of quarantine, the batch's rows of the registry's delivery day, and silver's hourly_batch_totals projection.
 --   bronze_rows       the batch in bronze;         valid_rows   those without a rejection reason;
 --   quarantined_rows  the batch in quarantine;     silver_rows  the events silver holds for the batch;
 --   registered_first / registered_again  the batch's distinct valid ids in silver.event_ids, delivered first

@@ -1,4 +1,4 @@
--- The events silver holds for the batch in its touched hours: a few rows of the batch_hours projection.
+-- The events silver holds for the batch in its touched hours: a few rows of the hourly_batch_totals projection.
 SELECT count() AS rows
 FROM silver.fact_events
 WHERE _batch_id = {batch_id:String}

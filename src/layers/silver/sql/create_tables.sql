@@ -12,17 +12,7 @@ CREATE TABLE IF NOT EXISTS silver.fact_events /*ON CLUSTER*/
     event_time      DateTime('UTC') COMMENT 'When the event happened (UTC)',
     event_date      Date     COMMENT 'UTC date of event_time',
     event_hour      UInt8    COMMENT 'UTC hour of event_time (0-23)',
-    _batch_id       String   COMMENT 'Run that first delivered the event',
-    PROJECTION hourly_totals
-    (
-        SELECT event_date, event_hour, category, source, count(), sum(is_revenue), sum(value)
-        GROUP BY event_date, event_hour, category, source
-    ),
-    PROJECTION daily_totals
-    (
-        SELECT event_date, count(), uniqExact(user_name), sum(is_revenue), sum(value), sumIf(value, is_revenue = 1)
-        GROUP BY event_date
-    )
+    _batch_id       String   COMMENT 'Run that first delivered the event'
 )
 ENGINE = /*Replicated*/ReplacingMergeTree
 PARTITION BY toYYYYMM(event_date)
@@ -37,15 +27,24 @@ COMMENT 'Valid events, each event_id once (transform_silver inserts only ids not
 -- an event id only when no delivery holds it, and the gate fails a run that leaves one twice.
 ALTER TABLE silver.fact_events /*ON CLUSTER*/ MODIFY SETTING deduplicate_merge_projection_mode = 'ignore';
 
--- The events each batch added, per hour, read from a few pre-aggregated rows whatever the history: the gate's
--- silver count and transform_silver's "did an earlier attempt insert already?" (added by ALTER so that
--- existing tables get it; parts written before it are read directly).
+-- An hour's totals per category, source and delivering batch, read as a few pre-aggregated rows whatever the
+-- events: gold.agg_events_hourly sums them over the batches; the gate's silver count and transform_silver's
+-- "did an earlier attempt insert already?" count one batch's. One projection for both costs a sixth less
+-- of the silver insert than the two it replaced (hourly_totals without the batch, batch_hours without the
+-- category and source: 0.87-1.01 instead of 1.03-1.29 core-seconds for 0.91 M rows), and its rows per hour
+-- are those of the batches that delivered events of the hour, a few dozen. Added by ALTER so that existing
+-- tables get it (upgradeTables materializes it for parts written before; reads are exact meanwhile), and the
+-- two earlier projections dropped.
 ALTER TABLE silver.fact_events /*ON CLUSTER*/
-    ADD PROJECTION IF NOT EXISTS batch_hours
+    ADD PROJECTION IF NOT EXISTS hourly_batch_totals
     (
-        SELECT _batch_id, event_date, event_hour, count()
-        GROUP BY _batch_id, event_date, event_hour
+        SELECT event_date, event_hour, category, source, _batch_id, count(), sum(is_revenue), sum(value)
+        GROUP BY event_date, event_hour, category, source, _batch_id
     );
+
+ALTER TABLE silver.fact_events /*ON CLUSTER*/ DROP PROJECTION IF EXISTS hourly_totals;
+
+ALTER TABLE silver.fact_events /*ON CLUSTER*/ DROP PROJECTION IF EXISTS batch_hours;
 
 -- The users' type-1 totals for dim_users, read as one row per user and part whatever the days of history
 -- (added by ALTER so that existing tables get it; upgradeTables materializes it for parts written before).

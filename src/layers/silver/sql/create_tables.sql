@@ -33,18 +33,14 @@ ALTER TABLE silver.fact_events /*ON CLUSTER*/ MODIFY SETTING deduplicate_merge_p
 -- of the silver insert than the two it replaced (hourly_totals without the batch, batch_hours without the
 -- category and source: 0.87-1.01 instead of 1.03-1.29 core-seconds for 0.91 M rows), and its rows per hour
 -- are those of the batches that delivered events of the hour, a few dozen. Added by ALTER so that existing
--- tables get it (upgradeTables materializes it for parts written before; reads are exact meanwhile), and the
--- two earlier projections dropped.
+-- tables get it (upgradeTables materializes it for parts written before, reads being exact meanwhile, and
+-- drops the two earlier projections).
 ALTER TABLE silver.fact_events /*ON CLUSTER*/
     ADD PROJECTION IF NOT EXISTS hourly_batch_totals
     (
         SELECT event_date, event_hour, category, source, _batch_id, count(), sum(is_revenue), sum(value)
         GROUP BY event_date, event_hour, category, source, _batch_id
     );
-
-ALTER TABLE silver.fact_events /*ON CLUSTER*/ DROP PROJECTION IF EXISTS hourly_totals;
-
-ALTER TABLE silver.fact_events /*ON CLUSTER*/ DROP PROJECTION IF EXISTS batch_hours;
 
 -- The users' type-1 totals for dim_users, read as one row per user and part whatever the days of history
 -- (added by ALTER so that existing tables get it; upgradeTables materializes it for parts written before).
@@ -58,15 +54,13 @@ ALTER TABLE silver.fact_events /*ON CLUSTER*/
 -- A date's totals for gold.rpt_daily_summary, its distinct users included (an exact uniqExact state per date and
 -- part), read as a few rows whatever the events. It replaced user_daily_totals (one row per date and user,
 -- whose insert cost three times as much): added by ALTER so that existing tables get it (upgradeTables
--- materializes it for parts written before), and the earlier projection dropped.
+-- materializes it for parts written before, and drops the earlier projection).
 ALTER TABLE silver.fact_events /*ON CLUSTER*/
     ADD PROJECTION IF NOT EXISTS daily_totals
     (
         SELECT event_date, count(), uniqExact(user_name), sum(is_revenue), sum(value), sumIf(value, is_revenue = 1)
         GROUP BY event_date
     );
-
-ALTER TABLE silver.fact_events /*ON CLUSTER*/ DROP PROJECTION IF EXISTS user_daily_totals;
 
 -- A version is keyed by its end: (valid_to, user_name) is unique because a user's versions never overlap. The
 -- current versions (valid_to = the open end) sort last, one row per user, and a batch reads only the versions

@@ -46,6 +46,18 @@ export function medallion(args: readonly string[], env: Record<string, string> =
   return runNode([builtCli(), ...args], env, baseEnv);
 }
 
+/** `medallion run --from <hour>` on a home with the drills' small window: 1 000 events, seed 7, no retries; `extra` on top. */
+export function runSmallWindow(home: string, from: string, extra: Record<string, string> = {}): Promise<CliResult> {
+  return medallion(['run', '--from', from], { MEDALLION_EVENTS_PER_HOUR: '1000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0', MEDALLION_HOME: home, ...extra }, baseEnv());
+}
+
+/** Runs a TypeScript script of this repository that prints JSON (a home's dump, say) without MEDALLION_ variables; its output parsed. */
+export async function scriptOutput(script: string, args: readonly string[]): Promise<unknown> {
+  const result = await runScript(script, args, {}, baseEnv());
+  if (result.code !== 0) throw new Error(`${script} exited with ${result.code ?? result.signal}: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
 /** Runs a TypeScript entry point of this repository (through tsx) in a child process and collects its output. */
 export function runScript(script: string, args: readonly string[], env: Record<string, string> = {}, baseEnv: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   return runNode(['--import', 'tsx', script, ...args], env, baseEnv);

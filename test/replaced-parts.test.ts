@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
-import { baseEnv, medallion, runScript } from './cli.js';
+import { runSmallWindow as run, scriptOutput } from './cli.js';
 
 let dir: string;
 before(async () => {
@@ -20,14 +20,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const ENV = { MEDALLION_EVENTS_PER_HOUR: '1000', MEDALLION_SEED: '7', MEDALLION_TASK_RETRIES: '0' };
-const run = (home: string, from: string, extra: Record<string, string> = {}) => medallion(['run', '--from', from], { ...ENV, MEDALLION_HOME: home, ...extra }, baseEnv());
-
-async function script(name: string, home: string): Promise<unknown> {
-  const result = await runScript(name, [home], {}, baseEnv());
-  assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout);
-}
+const script = (name: string, home: string) => scriptOutput(name, [home]);
 
 /** Every directory in the home's table stores whose name starts with delete_tmp_. */
 async function doomedDirectories(home: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../engines/index.js';
-import { killWhileRunning } from '../../faults.js';
+import { killWhileRunning, UPGRADE_POINT } from '../../faults.js';
 import { runScript, sqlFile, statements } from '../../sql.js';
 import type { Batch } from '../batch.js';
 import type { TouchedWindows } from '../bronze/repository.js';
@@ -38,7 +38,7 @@ export async function upgradeTables(clickhouse: Warehouse): Promise<boolean> {
     materialized = true;
   }
   const replaced = await clickhouse.rows<{ name: string }>(sqlFile(import.meta.url, 'replaced_projections'), { names: PROJECTIONS_REPLACED });
-  for (const { name } of replaced) await clickhouse.command(sqlFile(import.meta.url, 'drop_projection', { projection: name }));
+  for (const { name } of replaced) await killWhileRunning(UPGRADE_POINT, () => clickhouse.command(sqlFile(import.meta.url, 'drop_projection', { projection: name })));
   return migrate || materialized || replaced.length > 0;
 }
 

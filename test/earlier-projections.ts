@@ -7,20 +7,14 @@
  */
 import { loadConfig } from '../src/config.js';
 import { openEngines } from '../src/engines/index.js';
+import { EARLIER_PROJECTIONS } from './earlier-release.js';
 
 const [home, flag] = process.argv.slice(2);
 const engines = await openEngines(loadConfig({ MEDALLION_HOME: home! }));
 try {
   const clickhouse = await engines.clickhouse();
   if (flag !== '--list') {
-    for (const statement of [
-      'ALTER TABLE silver.fact_events DROP PROJECTION hourly_batch_totals SETTINGS mutations_sync = 2',
-      'ALTER TABLE silver.fact_events ADD PROJECTION hourly_totals (SELECT event_date, event_hour, category, source, count(), sum(is_revenue), sum(value) GROUP BY event_date, event_hour, category, source)',
-      'ALTER TABLE silver.fact_events ADD PROJECTION batch_hours (SELECT _batch_id, event_date, event_hour, count() GROUP BY _batch_id, event_date, event_hour)',
-      'ALTER TABLE silver.fact_events MATERIALIZE PROJECTION hourly_totals SETTINGS mutations_sync = 2',
-      'ALTER TABLE silver.fact_events MATERIALIZE PROJECTION batch_hours SETTINGS mutations_sync = 2',
-      "ALTER TABLE catalog.benchmark_log DELETE WHERE task_name = 'ensure_all_tables' SETTINGS mutations_sync = 2",
-    ]) {
+    for (const statement of [...EARLIER_PROJECTIONS, "ALTER TABLE catalog.benchmark_log DELETE WHERE task_name = 'ensure_all_tables' SETTINGS mutations_sync = 2"]) {
       await clickhouse.command(statement);
     }
   }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
 import * as silver from '../src/layers/silver/repository.js';
 import type { RunEvent } from '../src/pipeline/runner.js';
+import { EARLIER_PROJECTIONS } from './earlier-release.js';
 import { chRows, HOUR, openTestPipeline, windowAt, type TestPipeline } from './helpers.js';
 
 const DAY = 24 * HOUR;
@@ -297,13 +298,7 @@ describe('silver holds each event id once across the dedup horizon', () => {
         (await chRows<{ name: string }>(pipeline, "SELECT name FROM system.projections WHERE database = 'silver' AND table = 'fact_events' ORDER BY name")).map((projection) => projection.name);
       assert.deepEqual(await projections(), ['daily_totals', 'hourly_batch_totals', 'user_totals']);
       // What the earlier release's table holds: its two projections, built for the window's parts.
-      await clickhouse.command('ALTER TABLE silver.fact_events DROP PROJECTION hourly_batch_totals SETTINGS mutations_sync = 2');
-      await clickhouse.command(
-        'ALTER TABLE silver.fact_events ADD PROJECTION hourly_totals (SELECT event_date, event_hour, category, source, count(), sum(is_revenue), sum(value) GROUP BY event_date, event_hour, category, source)',
-      );
-      await clickhouse.command('ALTER TABLE silver.fact_events ADD PROJECTION batch_hours (SELECT _batch_id, event_date, event_hour, count() GROUP BY _batch_id, event_date, event_hour)');
-      await clickhouse.command('ALTER TABLE silver.fact_events MATERIALIZE PROJECTION hourly_totals SETTINGS mutations_sync = 2');
-      await clickhouse.command('ALTER TABLE silver.fact_events MATERIALIZE PROJECTION batch_hours SETTINGS mutations_sync = 2');
+      for (const statement of EARLIER_PROJECTIONS) await clickhouse.command(statement);
       assert.deepEqual(await projections(), ['batch_hours', 'daily_totals', 'hourly_totals', 'user_totals']);
 
       await silver.createTables(clickhouse);

@@ -14,9 +14,10 @@ export async function createTables(clickhouse: Warehouse): Promise<void> {
  * current DDL, and the two are exchanged (atomic), then the earlier one is dropped: a step cut short by a crash
  * is repeated by the next ensure_all_tables. Parts of silver.fact_events written before one of its projections
  * (PROJECTIONS_ADDED_LATER) get it built (a background mutation; reads are exact meanwhile), and the
- * projections those replaced are dropped where they remain. Otherwise it costs a query on system tables per
- * projection and two more: a DROP PROJECTION IF EXISTS that finds nothing still waits on the table's parts
- * (1.4-2.3 s each on a home with 30 days of history, where this check takes milliseconds).
+ * projections those replaced are dropped where system.projections still lists them (a DROP PROJECTION IF EXISTS
+ * that finds nothing still waits on the table's parts: 1.4-2.3 s each on a home with 30 days of history).
+ * Otherwise it costs a query on system tables for dim_users' layout, one per projection added later and one
+ * for the replaced projections.
  */
 export async function upgradeTables(clickhouse: Warehouse): Promise<boolean> {
   const tables = new Map((await clickhouse.rows<{ name: string; sorting_key: string }>(sqlFile(import.meta.url, 'dim_users_layouts'))).map((table) => [table.name, table.sorting_key]));

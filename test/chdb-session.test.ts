@@ -14,7 +14,7 @@ describe("chDB's session settings (set once when the warehouse opens)", () => {
   });
   after(async () => pipeline?.close());
 
-  it('hold for every statement: time zone, memory budget, insert threads, output of 64-bit integers', async () => {
+  it('hold for every statement: time zone, memory budget, insert threads, input of dates, output of 64-bit integers', async () => {
     const read = () =>
       chRows(
         pipeline,
@@ -22,7 +22,8 @@ describe("chDB's session settings (set once when the warehouse opens)", () => {
                 toUnixTimestamp({at:DateTime}) AS at,
                 getSetting('max_memory_usage') AS memory, getSetting('max_bytes_before_external_group_by') AS group_by_spill,
                 getSetting('max_bytes_before_external_sort') AS sort_spill, getSetting('max_insert_threads') AS insert_threads,
-                getSetting('prefer_column_name_to_alias') AS column_before_alias, toUInt64(9007199254740993) AS big`,
+                getSetting('prefer_column_name_to_alias') AS column_before_alias, getSetting('date_time_input_format') AS date_input,
+                toUInt64(9007199254740993) AS big`,
         { at: '2026-11-20 10:00:00' },
       );
     const expected = {
@@ -34,6 +35,7 @@ describe("chDB's session settings (set once when the warehouse opens)", () => {
       sort_spill: 768 * 2 ** 20,
       insert_threads: os.availableParallelism(),
       column_before_alias: true,
+      date_input: 'best_effort',
       // A JSON number (not a quoted string); JSON.parse rounds it, which the rows() contract accepts.
       big: 9007199254740992,
     };

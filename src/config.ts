@@ -69,6 +69,12 @@ const environmentSchema = z.object({
    * chDB never does; see src/engines/replaced-parts.ts). A server applies its own old_parts_lifetime.
    */
   MEDALLION_OLD_PARTS_LIFETIME_SECONDS: nonNegativeInt(30 * 86_400).default(480),
+  /**
+   * At most how long a process waits, when it closes the embedded ClickHouse, for the merges it has running
+   * to finish: closing throws a running merge away, and the next process begins it again from nothing (see
+   * src/engines/running-merges.ts). 0: close at once. A server merges in its own time.
+   */
+  MEDALLION_MERGE_WAIT_SECONDS: nonNegativeInt(3_600).default(60),
   MEDALLION_POSTGRES_URL: urlWithScheme(['postgres:', 'postgresql:']).optional(),
   MEDALLION_POSTGRES_SSLMODE: z.enum(POSTGRES_SSL_MODES, { error: `must be one of ${POSTGRES_SSL_MODES.join(', ')}` }).optional(),
   MEDALLION_POSTGRES_SSLROOTCERT: z.string().min(1).optional(),
@@ -105,8 +111,9 @@ export interface Config {
    * `cluster`: DDL runs ON CLUSTER with Replicated*MergeTree engines (one shard, any number of replicas).
    * `memoryMb`: what one statement may use before it spills (half) and fails (all); see MEDALLION_CLICKHOUSE_MEMORY_MB.
    * `oldPartsLifetimeSeconds`: how long after a merge the embedded engine keeps the parts it replaced.
+   * `mergeWaitSeconds`: how long the embedded engine's close waits for its running merges to finish.
    */
-  clickhouse: ({ mode: 'embedded'; path: string; oldPartsLifetimeSeconds: number } | { mode: 'server'; url: string; cluster?: string }) & { memoryMb?: number };
+  clickhouse: ({ mode: 'embedded'; path: string; oldPartsLifetimeSeconds: number; mergeWaitSeconds: number } | { mode: 'server'; url: string; cluster?: string }) & { memoryMb?: number };
   /** `tls`: from MEDALLION_POSTGRES_SSLMODE / _SSLROOTCERT; absent, the URL's own sslmode applies. */
   postgres: { mode: 'embedded'; path: string } | { mode: 'server'; url: string; tls?: PostgresTls };
   postgresSchema: string;
@@ -181,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     home,
     clickhouse: e.MEDALLION_CLICKHOUSE_URL
       ? { mode: 'server', url: e.MEDALLION_CLICKHOUSE_URL, ...(e.MEDALLION_CLICKHOUSE_CLUSTER ? { cluster: e.MEDALLION_CLICKHOUSE_CLUSTER } : {}), ...(e.MEDALLION_CLICKHOUSE_MEMORY_MB ? { memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB } : {}) }
-      : { mode: 'embedded', path: path.join(home, 'clickhouse'), oldPartsLifetimeSeconds: e.MEDALLION_OLD_PARTS_LIFETIME_SECONDS, memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB },
+      : { mode: 'embedded', path: path.join(home, 'clickhouse'), oldPartsLifetimeSeconds: e.MEDALLION_OLD_PARTS_LIFETIME_SECONDS, mergeWaitSeconds: e.MEDALLION_MERGE_WAIT_SECONDS, memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB },
     postgres: e.MEDALLION_POSTGRES_URL
       ? { mode: 'server', url: e.MEDALLION_POSTGRES_URL, ...(tls ? { tls } : {}) }
       : { mode: 'embedded', path: path.join(home, 'postgres') },

@@ -33,11 +33,14 @@ export const NEW_POSTGRES_HOME_POINT = 'mid:new_postgres_home';
 /** When the embedded ClickHouse closes: a part a merge replaced renamed for deletion, not yet deleted. */
 export const REPLACED_PARTS_POINT = 'mid:remove_replaced_parts';
 
+/** When the embedded ClickHouse closes: waiting for a merge it has running to finish. */
+export const MERGE_WAIT_POINT = 'mid:finish_merges';
+
 /** Inside ensure_all_tables, upgrading silver of an earlier release: a projection it replaced being dropped, the new one being built. */
 export const UPGRADE_POINT = 'mid:ensure_all_tables';
 
 /** Every point a drill can name. */
-export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, REPORT_POINT, LINEAGE_REPLACE_POINT, NEW_POSTGRES_HOME_POINT, REPLACED_PARTS_POINT, UPGRADE_POINT];
+export const KILL_POINTS: readonly string[] = [...TASK_IDS.flatMap((task) => [`before:${task}`, `after:${task}`]), ...MID_POINTS, REPORT_POINT, LINEAGE_REPLACE_POINT, NEW_POSTGRES_HOME_POINT, REPLACED_PARTS_POINT, MERGE_WAIT_POINT, UPGRADE_POINT];
 
 /** Parses `<point>[#<n>]`; undefined when the text is not of that form or names no known point. */
 export function parseKillAt(spec: string): { point: string; occurrence: number } | undefined {

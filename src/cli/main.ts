@@ -55,7 +55,7 @@ const verbose = () => program.opts<{ verbose?: boolean }>().verbose === true;
  * Opens the configured engines for `work` and closes them after. `advice` ends a message about an unreachable
  * server (a pipeline command: rerun the window; a question: try again).
  */
-async function withEngines<T>(config: Config, work: (engines: Engines) => Promise<T>, options: Pick<EngineOptions, 'advice'> = {}): Promise<T> {
+async function withEngines<T>(config: Config, work: (engines: Engines) => Promise<T>, options: Pick<EngineOptions, 'advice' | 'finishMerges'> = {}): Promise<T> {
   armKillAt(config.killAt);
   // A wait for a lock shows on a terminal's status line, with its time, until it ends.
   const onWait = (waiting: boolean, what: string) => (waiting ? progress.begin(`wait ${what}`, `waiting for ${what}`) : progress.end(`wait ${what}`));
@@ -68,8 +68,11 @@ async function withEngines<T>(config: Config, work: (engines: Engines) => Promis
   }
 }
 
-/** For the commands that only ask (status, query, sources): once the server is back, ask again. */
-const ASK_AGAIN = { advice: 'then try again' };
+/**
+ * For the commands that only ask (status, query, sources): once the server is back, ask again; and the merges
+ * the embedded engine began meanwhile are not waited for (the next window's process finishes them).
+ */
+const ASK_AGAIN = { advice: 'then try again', finishMerges: false };
 
 /** The HTML report of the home's catalog and gold (src/report/), by default <MEDALLION_HOME>/report.html. */
 async function writeReportOfHome(config: Config, engines: Engines, options: { out?: string; bounds?: ReportBounds } = {}) {
@@ -322,7 +325,7 @@ program
       if (options.json) return outJson({ path: report.path, runs: report.runs, bytes: report.bytes });
       err(report.runs === 0 ? 'no runs yet: the report says so' : `${report.runs} runs, ${Math.round(report.bytes / 1024)} KiB`);
       out(report.path);
-    });
+    }, { finishMerges: false });
   });
 
 program

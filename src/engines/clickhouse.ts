@@ -8,6 +8,7 @@ import { whenUnreachable } from './errors.js';
 import { importOptional } from './optional.js';
 import { removeReplacedParts } from './replaced-parts.js';
 import type { ResultColumn, ResultSet } from './result-set.js';
+import { finishRunningMerges, type RunningMerge } from './running-merges.js';
 
 export type QueryParams = Record<string, unknown>;
 
@@ -93,6 +94,13 @@ export interface ClickHouseOptions {
   advice?: string;
   /** Let the client log its warnings and errors (masked) on stderr. */
   verbose?: boolean;
+  /** Embedded: whether close waits for the running merges, up to mergeWaitSeconds (default true). */
+  finishMerges?: boolean;
+}
+
+function reportMergeWaitFailure(error: unknown): undefined {
+  process.stderr.write(`chDB: could not wait for its running merges to finish (the next process begins them again): ${(error as Error).message}\n`);
+  return undefined;
 }
 
 function reportCleanupFailure(error: unknown): undefined {
@@ -190,6 +198,12 @@ export async function openClickHouse(target: Config['clickhouse'], options: Clic
     },
     async close() {
       if (target.mode === 'server') return client.close();
+      // Merges cut short here would be begun again by the next process (see running-merges.ts). Failing to
+      // wait costs time, not data: reported, and the close goes on.
+      await finishRunningMerges(
+        () => client.query({ query: sqlFile(import.meta.url, 'running_merges'), format: 'JSONEachRow' }).then((result) => result.json<RunningMerge>()),
+        options.finishMerges === false ? 0 : target.mergeWaitSeconds * 1000,
+      ).catch(reportMergeWaitFailure);
       // What chDB leaves of its merges, removed once the session is closed (see replaced-parts.ts). A failure
       // to read or delete them costs disk, not data: it is reported, and the next close tries again.
       const replaced = await client

@@ -36,6 +36,11 @@ export interface EngineOptions {
   verbose?: boolean;
   /** Hears when a wait for a lock (the home, a window) begins and ends: a terminal shows it live. */
   onWait?: WaitListener;
+  /**
+   * Whether closing the embedded ClickHouse waits for the merges it has running (MEDALLION_MERGE_WAIT_SECONDS;
+   * default true): false for a command that only asks, which should not outlast its answer.
+   */
+  finishMerges?: boolean;
 }
 
 /**
@@ -54,7 +59,7 @@ export async function openEngines(config: Config, options: EngineOptions = {}): 
   const opened: { clickhouse?: Promise<Warehouse>; postgres?: Promise<Postgres>; lake?: Promise<Lake> } = {};
   const postgres = () => (opened.postgres ??= openPostgres(config.postgres, { advice: options.advice }));
   return {
-    clickhouse: () => (opened.clickhouse ??= openClickHouse(config.clickhouse, { advice: options.advice, verbose: options.verbose })),
+    clickhouse: () => (opened.clickhouse ??= openClickHouse(config.clickhouse, { advice: options.advice, verbose: options.verbose, finishMerges: options.finishMerges })),
     postgres,
     lake: () => (opened.lake ??= openLake(config.lake)),
     // An embedded PostgreSQL lives in the home, which this process holds locked: no other process can run any

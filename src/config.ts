@@ -75,6 +75,12 @@ const environmentSchema = z.object({
    * src/engines/running-merges.ts). 0: close at once. A server merges in its own time.
    */
   MEDALLION_MERGE_WAIT_SECONDS: nonNegativeInt(3_600).default(60),
+  /**
+   * The largest merge the embedded ClickHouse makes, in MB of parts: parts that big are merged no further, so a
+   * merge stays short enough to finish within a window and its close (see src/layers/schema.ts, capMerges).
+   * A server keeps its own setting.
+   */
+  MEDALLION_MERGE_MAX_MB: positiveInt(1_048_576).default(512),
   MEDALLION_POSTGRES_URL: urlWithScheme(['postgres:', 'postgresql:']).optional(),
   MEDALLION_POSTGRES_SSLMODE: z.enum(POSTGRES_SSL_MODES, { error: `must be one of ${POSTGRES_SSL_MODES.join(', ')}` }).optional(),
   MEDALLION_POSTGRES_SSLROOTCERT: z.string().min(1).optional(),
@@ -112,8 +118,9 @@ export interface Config {
    * `memoryMb`: what one statement may use before it spills (half) and fails (all); see MEDALLION_CLICKHOUSE_MEMORY_MB.
    * `oldPartsLifetimeSeconds`: how long after a merge the embedded engine keeps the parts it replaced.
    * `mergeWaitSeconds`: how long the embedded engine's close waits for its running merges to finish.
+   * `mergeMaxMb`: the largest merge the embedded engine makes (MB of parts).
    */
-  clickhouse: ({ mode: 'embedded'; path: string; oldPartsLifetimeSeconds: number; mergeWaitSeconds: number } | { mode: 'server'; url: string; cluster?: string }) & { memoryMb?: number };
+  clickhouse: ({ mode: 'embedded'; path: string; oldPartsLifetimeSeconds: number; mergeWaitSeconds: number; mergeMaxMb: number } | { mode: 'server'; url: string; cluster?: string }) & { memoryMb?: number };
   /** `tls`: from MEDALLION_POSTGRES_SSLMODE / _SSLROOTCERT; absent, the URL's own sslmode applies. */
   postgres: { mode: 'embedded'; path: string } | { mode: 'server'; url: string; tls?: PostgresTls };
   postgresSchema: string;
@@ -188,7 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     home,
     clickhouse: e.MEDALLION_CLICKHOUSE_URL
       ? { mode: 'server', url: e.MEDALLION_CLICKHOUSE_URL, ...(e.MEDALLION_CLICKHOUSE_CLUSTER ? { cluster: e.MEDALLION_CLICKHOUSE_CLUSTER } : {}), ...(e.MEDALLION_CLICKHOUSE_MEMORY_MB ? { memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB } : {}) }
-      : { mode: 'embedded', path: path.join(home, 'clickhouse'), oldPartsLifetimeSeconds: e.MEDALLION_OLD_PARTS_LIFETIME_SECONDS, mergeWaitSeconds: e.MEDALLION_MERGE_WAIT_SECONDS, memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB },
+      : { mode: 'embedded', path: path.join(home, 'clickhouse'), oldPartsLifetimeSeconds: e.MEDALLION_OLD_PARTS_LIFETIME_SECONDS, mergeWaitSeconds: e.MEDALLION_MERGE_WAIT_SECONDS, mergeMaxMb: e.MEDALLION_MERGE_MAX_MB, memoryMb: e.MEDALLION_CLICKHOUSE_MEMORY_MB ?? EMBEDDED_MEMORY_MB },
     postgres: e.MEDALLION_POSTGRES_URL
       ? { mode: 'server', url: e.MEDALLION_POSTGRES_URL, ...(tls ? { tls } : {}) }
       : { mode: 'embedded', path: path.join(home, 'postgres') },

@@ -8,7 +8,7 @@ import * as lakeDelivery from './layers/delivery/lake.js';
 import * as delivery from './layers/delivery/repository.js';
 import * as gold from './layers/gold/repository.js';
 import type { LineageFlow } from './layers/lineage.js';
-import { declaredTables, schemaFingerprint } from './layers/schema.js';
+import { capMerges, declaredTables, schemaFingerprint } from './layers/schema.js';
 import * as silver from './layers/silver/repository.js';
 import type { RunContext, TaskResult } from './pipeline/context.js';
 import { describeFailures } from './quality/checks.js';
@@ -51,6 +51,7 @@ export async function ensureAllTables(ctx: RunContext): Promise<TaskResult> {
     const postgres = ctx.engines.postgres();
     postgres.catch(() => undefined);
     backfilled = await createClickHouseTables(clickhouse);
+    await capMerges(clickhouse, ctx.config);
     await delivery.createPostgresTables(await postgres, ctx.config.postgresSchema);
   }
   const tables = unchanged ? present.size : (await catalog.pipelineTables(clickhouse)).length;

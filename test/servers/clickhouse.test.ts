@@ -31,7 +31,7 @@ describe('ClickHouse DDL, one definition for a single node and a cluster', () =>
   let chdb: Warehouse;
   before(async () => {
     home = await mkdtemp(path.join(os.tmpdir(), 'medallion-ddl-'));
-    chdb = await openClickHouse({ mode: 'embedded', path: home, oldPartsLifetimeSeconds: 480, mergeWaitSeconds: 60 });
+    chdb = await openClickHouse({ mode: 'embedded', path: home, oldPartsLifetimeSeconds: 480, mergeWaitSeconds: 60, mergeMaxMb: 512 });
   });
   after(async () => {
     await chdb.close();

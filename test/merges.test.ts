@@ -1,7 +1,7 @@
 /**
- * The embedded ClickHouse waits, when it closes, for the merges it has running, instead of throwing them away
- * for the next process to begin again (src/engines/running-merges.ts). Real chDB homes, a real merge of
- * 18 M rows caught running, a real SIGKILL while the close waits for it.
+ * The embedded ClickHouse's merges: capped in size (src/layers/schema.ts, capMerges), and waited for when it
+ * closes instead of thrown away for the next process to begin again (src/engines/running-merges.ts). Real chDB
+ * homes, a real merge of 18 M rows caught running, a real SIGKILL while the close waits for it.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
-import { baseEnv, runScript, runSmallWindow as run, scriptOutput } from './cli.js';
+import { baseEnv, medallion, runScript, runSmallWindow as run, scriptOutput } from './cli.js';
 
 let dir: string;
 before(async () => {
@@ -37,6 +37,30 @@ async function closeWhileMerging(home: string, env: Record<string, string>): Pro
   return { ...(result.stdout ? { merge: JSON.parse(result.stdout) as Merge } : {}), code: result.code, signal: result.signal, stderr: result.stderr };
 }
 const inspect = async (home: string) => (await scriptOutput('test/merge-at-close.ts', [home, 'inspect'])) as Parts;
+
+describe('the embedded ClickHouse merges parts of MEDALLION_MERGE_MAX_MB at most', () => {
+  it('is 512 by default, a whole number of MB', () => {
+    const embedded = (env: Record<string, string>) => loadConfig(env).clickhouse as { mergeMaxMb: number };
+    assert.equal(embedded({}).mergeMaxMb, 512);
+    assert.equal(embedded({ MEDALLION_MERGE_MAX_MB: '64' }).mergeMaxMb, 64);
+    for (const value of ['0', '-1', '1.5', 'big']) assert.throws(() => loadConfig({ MEDALLION_MERGE_MAX_MB: value }), /MEDALLION_MERGE_MAX_MB/, value);
+  });
+
+  it('every pipeline table gets the cap when created, and a new cap at the next window', async () => {
+    const home = path.join(dir, 'capped');
+    const caps = async () => {
+      const answer = await medallion(['query', '--json', "SELECT concat(database, '.', name) AS table, toUInt64OrZero(extract(engine_full, 'max_bytes_to_merge_at_max_space_in_pool = (\\d+)')) AS cap FROM system.tables WHERE database IN ('catalog', 'bronze', 'silver', 'gold') AND engine LIKE '%MergeTree' ORDER BY table"], { MEDALLION_HOME: home }, baseEnv());
+      assert.equal(answer.code, 0, answer.stderr);
+      return JSON.parse(answer.stdout) as { table: string; cap: number }[];
+    };
+    assert.equal((await run(home, '2026-11-20T10:00Z')).code, 0);
+    const first = await caps();
+    assert.ok(first.some((row) => row.table === 'silver.fact_events') && first.length >= 15, first.map((row) => row.table).join(', '));
+    assert.deepEqual(first.filter((row) => Number(row.cap) !== 512 * 2 ** 20), [], 'every MergeTree table of the pipeline caps its merges at 512 MB');
+    assert.equal((await run(home, '2026-11-20T11:00Z', { MEDALLION_MERGE_MAX_MB: '64' })).code, 0);
+    assert.deepEqual((await caps()).filter((row) => Number(row.cap) !== 64 * 2 ** 20), [], 'and at 64 MB once configured so');
+  });
+});
 
 describe('merges running when the embedded ClickHouse closes', () => {
   it('MEDALLION_MERGE_WAIT_SECONDS is 60 by default and takes whole seconds, 0 to close at once', () => {

@@ -17,32 +17,19 @@ import { faultPoint, MERGE_WAIT_POINT } from '../faults.js';
 export interface RunningMerge {
   /** `<database>.<table>/<the part it writes>`. */
   merge: string;
-  elapsed: number;
-  progress: number;
-  bytes: number;
-}
-
-/** What the wait found: the merges running when it began, and those still running when it gave up (0: all finished). */
-export interface MergeWait {
-  awaited: number;
-  unfinished: number;
-  waitedMs: number;
 }
 
 const POLL_MS = 50;
 
-export async function finishRunningMerges(running: () => Promise<RunningMerge[]>, waitMs: number): Promise<MergeWait> {
-  if (waitMs <= 0) return { awaited: 0, unfinished: 0, waitedMs: 0 };
-  const started = performance.now();
+export async function finishRunningMerges(running: () => Promise<RunningMerge[]>, waitMs: number): Promise<void> {
+  if (waitMs <= 0) return;
+  const deadline = performance.now() + waitMs;
   const awaited = new Set((await running()).map((merge) => merge.merge));
+  if (awaited.size === 0) return;
+  faultPoint(MERGE_WAIT_POINT);
   let unfinished = awaited.size;
-  if (unfinished > 0) {
-    faultPoint(MERGE_WAIT_POINT);
-    const deadline = started + waitMs;
-    while (unfinished > 0 && performance.now() < deadline) {
-      await sleep(Math.min(POLL_MS, Math.max(0, deadline - performance.now())));
-      unfinished = (await running()).filter((merge) => awaited.has(merge.merge)).length;
-    }
+  while (unfinished > 0 && performance.now() < deadline) {
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - performance.now())));
+    unfinished = (await running()).filter((merge) => awaited.has(merge.merge)).length;
   }
-  return { awaited: awaited.size, unfinished, waitedMs: performance.now() - started };
 }

@@ -38,13 +38,12 @@ export function schemaFingerprint(config: Config): number {
  * where it differs: every row is rewritten fewer times, a merge lasts seconds, and a partition holds more
  * parts (at 10 M events an hour and 512 MB, a few hundred a month per table). A server keeps its own setting.
  */
-export async function capMerges(clickhouse: Warehouse, config: Config): Promise<number> {
-  if (config.clickhouse.mode !== 'embedded') return 0;
+export async function capMerges(clickhouse: Warehouse, config: Config): Promise<void> {
+  if (config.clickhouse.mode !== 'embedded') return;
   const bytes = config.clickhouse.mergeMaxMb * 2 ** 20;
   const declared = new Set(declaredTables());
   const tables = await clickhouse.rows<{ database: string; table: string; cap: number }>(sqlFile(import.meta.url, 'merge_caps'));
   const changed = tables.filter((table) => declared.has(`${table.database}.${table.table}`) && Number(table.cap) !== bytes);
   // The names are those of the layers' DDL (declaredTables), found in system.tables.
   for (const { database, table } of changed) await clickhouse.command(sqlFile(import.meta.url, 'cap_merges', { database, table }), { bytes });
-  return changed.length;
 }

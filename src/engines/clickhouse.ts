@@ -98,15 +98,13 @@ export interface ClickHouseOptions {
   finishMerges?: boolean;
 }
 
-function reportMergeWaitFailure(error: unknown): undefined {
-  process.stderr.write(`chDB: could not wait for its running merges to finish (the next process begins them again): ${(error as Error).message}\n`);
+/** What the close could not do, on stderr: it costs time or disk, not data, so the close goes on. */
+const reportCloseFailure = (what: string) => (error: unknown): undefined => {
+  process.stderr.write(`chDB: ${what}: ${(error as Error).message}\n`);
   return undefined;
-}
-
-function reportCleanupFailure(error: unknown): undefined {
-  process.stderr.write(`chDB: the data parts its merges replaced were not all deleted (tried again at the next close): ${(error as Error).message}\n`);
-  return undefined;
-}
+};
+const reportMergeWaitFailure = reportCloseFailure('could not wait for its running merges to finish (the next process begins them again)');
+const reportCleanupFailure = reportCloseFailure('the data parts its merges replaced were not all deleted (tried again at the next close)');
 
 export async function openClickHouse(target: Config['clickhouse'], options: ClickHouseOptions = {}): Promise<Warehouse> {
   let client: ClickHouseClient;

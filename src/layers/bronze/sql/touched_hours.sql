@@ -1,6 +1,6 @@
 -- The hours the batch's valid rows fall in, late events included: every downstream step works on these.
 -- Made distinct before they are formatted: a few dozen strings formatted instead of one per row (at 1 M rows
--- 22-25 ms instead of 31-39).
+-- 22-29 ms instead of 31-39).
 SELECT formatDateTime(start, '%Y-%m-%d %H:00:00') AS hour
 FROM
 (
